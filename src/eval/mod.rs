@@ -1,0 +1,711 @@
+//! The evaluation flow across policy types (semantics §1.3–§1.9): service rules, the explicit-deny
+//! scan, RCP and SCP levels, resource-based grants by principal kind, identity policies,
+//! permissions boundary and session policies, and cross-account requests.
+
+use crate::compile::condition::CondReason;
+use crate::compile::{
+    CPrincipal, CPrincipalEntry, CStatement, GrantKind, KeyLookup, Layer, PolicySet, MAX_LEVELS,
+};
+use crate::context::{CtxValue, Preset, Principal, PrincipalKind};
+use crate::policy::Effect;
+use std::cell::RefCell;
+
+/// The three answers AWS gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum Decision {
+    /// Allowed.
+    #[serde(rename = "allowed")]
+    Allowed,
+    /// Denied by a matching `Deny` statement.
+    #[serde(rename = "explicitDeny")]
+    ExplicitDeny,
+    /// Denied because a required `Allow` is missing.
+    #[serde(rename = "implicitDeny")]
+    ImplicitDeny,
+}
+
+impl Decision {
+    /// The name used in case files and output (`allowed`, `explicitDeny`, `implicitDeny`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decision::Allowed => "allowed",
+            Decision::ExplicitDeny => "explicitDeny",
+            Decision::ImplicitDeny => "implicitDeny",
+        }
+    }
+
+    /// Parses the case-file spelling.
+    pub fn parse(s: &str) -> Option<Decision> {
+        match s {
+            "allowed" => Some(Decision::Allowed),
+            "explicitDeny" => Some(Decision::ExplicitDeny),
+            "implicitDeny" => Some(Decision::ImplicitDeny),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Decision {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The layer that had no applicable `Allow` (for an implicit deny).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase", tag = "layer", content = "level")]
+pub enum Missing {
+    /// No identity-based policy allows.
+    Identity,
+    /// The permissions boundary does not allow.
+    Boundary,
+    /// The session policy does not allow (or a federated session has none).
+    Session,
+    /// An SCP level has no applicable allow.
+    Scp(u8),
+    /// An RCP level has no applicable allow.
+    Rcp(u8),
+    /// Cross-account: the resource-based policy does not allow the caller.
+    ResourceCrossAccount,
+    /// The role trust policy or KMS key policy does not allow the caller.
+    TrustPolicy,
+    /// No resource-based policy grants an anonymous caller or a service principal.
+    ResourcePolicy,
+}
+
+/// A service rule outside the policy language that decided the request (semantics §1.9).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ServiceRule {
+    /// `sts:GetCallerIdentity` needs no permission.
+    GetCallerIdentity,
+    /// `sts:GetSessionToken` needs no permission for IAM users and root.
+    GetSessionTokenAllowed,
+    /// Role and federated sessions cannot call `sts:GetSessionToken`.
+    GetSessionTokenFromSession,
+    /// `GetSessionToken` credentials without MFA cannot call IAM.
+    SessionTokenNoMfaIam,
+    /// `GetSessionToken` credentials can call only `AssumeRole` and `GetCallerIdentity` in STS.
+    SessionTokenSts,
+    /// `GetFederationToken` credentials cannot call IAM through the API, nor STS.
+    FederatedIamSts,
+    /// Role sessions cannot call `GetFederationToken`.
+    RoleSessionFederationToken,
+}
+
+impl ServiceRule {
+    /// The rule in one sentence.
+    pub fn describe(self) -> &'static str {
+        match self {
+            ServiceRule::GetCallerIdentity => "sts:GetCallerIdentity needs no permission and works even when denied",
+            ServiceRule::GetSessionTokenAllowed => "sts:GetSessionToken needs no permission for IAM users and the root user; policies do not control it",
+            ServiceRule::GetSessionTokenFromSession => "role and federated-user sessions and GetSessionToken credentials cannot call sts:GetSessionToken",
+            ServiceRule::SessionTokenNoMfaIam => "GetSessionToken credentials obtained without MFA cannot call IAM APIs",
+            ServiceRule::SessionTokenSts => "GetSessionToken credentials can call only sts:AssumeRole and sts:GetCallerIdentity in STS",
+            ServiceRule::FederatedIamSts => "GetFederationToken credentials cannot call IAM through the API, and in STS only sts:GetCallerIdentity",
+            ServiceRule::RoleSessionFederationToken => "AssumeRole credentials cannot call sts:GetFederationToken or sts:GetSessionToken",
+        }
+    }
+}
+
+/// The result of one evaluation: the decision and what decided it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    /// The decision.
+    pub decision: Decision,
+    /// Deciding statements (ids in the policy set): the first matching deny, or the allows the
+    /// grant rests on.
+    pub statements: Vec<u32>,
+    /// For an implicit deny: the layer that lacked an allow.
+    pub missing: Option<Missing>,
+    /// A service rule that decided the request.
+    pub rule: Option<ServiceRule>,
+}
+
+/// One request to evaluate.
+#[derive(Debug, Clone, Copy)]
+pub struct Request<'a> {
+    /// The caller.
+    pub principal: &'a Principal,
+    /// `service:Action`.
+    pub action: &'a str,
+    /// The resource ARN or `*`.
+    pub resource: &'a str,
+    /// How the caller authenticated (for the credential-type service rules).
+    pub preset: Preset,
+}
+
+/// Allows found per layer (statement ids), and the first deny.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Matched {
+    pub deny: Option<u32>,
+    pub identity: Option<u32>,
+    pub boundary: Option<u32>,
+    pub session: Option<u32>,
+    pub scp: [Option<u32>; MAX_LEVELS],
+    pub rcp: [Option<u32>; MAX_LEVELS],
+    pub resource: Option<(u32, GrantKind)>,
+}
+
+impl Matched {
+    /// Whether an allow in `layer` is already recorded (so another need not be evaluated).
+    fn has_allow(&self, layer: Layer) -> bool {
+        match layer {
+            Layer::Identity => self.identity.is_some(),
+            Layer::Boundary => self.boundary.is_some(),
+            Layer::Session => self.session.is_some(),
+            Layer::Scp(l) => self.scp[l as usize].is_some(),
+            Layer::Rcp(l) => self.rcp[l as usize].is_some(),
+            Layer::Resource => matches!(self.resource, Some((_, GrantKind::Direct))),
+        }
+    }
+
+    /// Records a matching statement.
+    pub(crate) fn record(
+        &mut self,
+        id: u32,
+        layer: Layer,
+        effect: Effect,
+        grant: Option<GrantKind>,
+    ) {
+        if effect == Effect::Deny {
+            self.deny.get_or_insert(id);
+            return;
+        }
+        match layer {
+            Layer::Identity => {
+                self.identity.get_or_insert(id);
+            }
+            Layer::Boundary => {
+                self.boundary.get_or_insert(id);
+            }
+            Layer::Session => {
+                self.session.get_or_insert(id);
+            }
+            Layer::Scp(l) => {
+                self.scp[l as usize].get_or_insert(id);
+            }
+            Layer::Rcp(l) => {
+                self.rcp[l as usize].get_or_insert(id);
+            }
+            Layer::Resource => {
+                let g = grant.unwrap_or(GrantKind::Direct);
+                if self.resource.is_none_or(|(_, old)| g > old) {
+                    self.resource = Some((id, g));
+                }
+            }
+        }
+    }
+}
+
+/// Which guardrail layers apply to this request.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Applicability {
+    pub scp: bool,
+    pub rcp: bool,
+}
+
+thread_local! {
+    static CANDIDATES: RefCell<Vec<u32>> = RefCell::new(Vec::with_capacity(32));
+}
+
+const TRUST_ACTIONS: &[&str] = &[
+    "sts:assumerole",
+    "sts:assumerolewithsaml",
+    "sts:assumerolewithwebidentity",
+    "sts:tagsession",
+    "sts:setsourceidentity",
+    "sts:setcontext",
+];
+
+fn lower(action: &str) -> std::borrow::Cow<'_, str> {
+    if action.bytes().any(|b| b.is_ascii_uppercase()) {
+        std::borrow::Cow::Owned(action.to_ascii_lowercase())
+    } else {
+        std::borrow::Cow::Borrowed(action)
+    }
+}
+
+impl PolicySet {
+    /// Decides one request. `ctx` is the request context bound to this set ([`PolicySet::bind`]).
+    pub fn evaluate<L: KeyLookup>(&self, req: &Request<'_>, ctx: &L) -> Outcome {
+        let action = lower(req.action);
+        if let Some(o) = self.service_rules(req, &action) {
+            return o;
+        }
+        let app = self.applicability(req, &action, ctx);
+        let mut m = Matched::default();
+        CANDIDATES.with(|c| {
+            let mut cands = c.borrow_mut();
+            self.index.candidates(&action, &self.stmts, &mut cands);
+            for &id in cands.iter() {
+                let st = &self.stmts[id as usize];
+                if !self.layer_applies(st.layer, app) {
+                    continue;
+                }
+                if st.effect == Effect::Allow && m.has_allow(st.layer) {
+                    continue;
+                }
+                if let Some(grant) = self.statement_applies(st, req, &action, ctx) {
+                    m.record(id, st.layer, st.effect, grant);
+                    if st.effect == Effect::Deny {
+                        break;
+                    }
+                }
+            }
+        });
+        self.decide(req, &action, &m, app)
+    }
+
+    /// Whether a statement in `layer` takes part in this request.
+    pub(crate) fn layer_applies(&self, layer: Layer, app: Applicability) -> bool {
+        match layer {
+            Layer::Scp(_) => app.scp,
+            Layer::Rcp(_) => app.rcp,
+            _ => true,
+        }
+    }
+
+    /// Applies the statement's principal, resource and conditions (the action already matched).
+    /// `None`: it does not apply; `Some(grant)`: it applies, with the grant kind for
+    /// resource-policy statements that name the caller.
+    pub(crate) fn statement_applies<L: KeyLookup>(
+        &self,
+        st: &CStatement,
+        req: &Request<'_>,
+        action: &str,
+        ctx: &L,
+    ) -> Option<Option<GrantKind>> {
+        let grant = match &st.principal {
+            Some(p) => Some(self.principal_match(p, req.principal, ctx)?),
+            None => None,
+        };
+        if !self.resource_matches(st, req.resource, action, ctx) {
+            return None;
+        }
+        for c in &st.conditions {
+            if !c.eval(ctx, &self.settings).0 {
+                return None;
+            }
+        }
+        Some(grant)
+    }
+
+    pub(crate) fn resource_matches<L: KeyLookup>(
+        &self,
+        st: &CStatement,
+        resource: &str,
+        action: &str,
+        ctx: &L,
+    ) -> bool {
+        let Some(r) = &st.resource else {
+            return true; // resource-based policy without Resource: this resource
+        };
+        let service = action.split_once(':').map(|x| x.0).unwrap_or(action);
+        // An unresolved variable makes the entry match nothing (Resource) / exclude nothing
+        // (NotResource): in both cases the entry counts as "not covering".
+        let hit = r
+            .patterns
+            .iter()
+            .any(|p| p.matches(resource, service, ctx, &self.settings) == Some(true));
+        hit != r.negated
+    }
+
+    /// How a `Principal`/`NotPrincipal` element names the caller; `None` when the statement
+    /// does not apply to the caller.
+    pub(crate) fn principal_match<L: KeyLookup>(
+        &self,
+        p: &CPrincipal,
+        who: &Principal,
+        ctx: &L,
+    ) -> Option<GrantKind> {
+        if !p.negated {
+            return p
+                .entries
+                .iter()
+                .filter_map(|e| e.grant_for(who, ctx, self))
+                .max();
+        }
+        // NotPrincipal: applies to everyone not excepted (semantics §2.3).
+        let listed = |pred: &dyn Fn(&CPrincipalEntry) -> bool| {
+            p.entries
+                .iter()
+                .any(|e| matches!(e, CPrincipalEntry::Any) || pred(e))
+        };
+        let account = who.account.clone().unwrap_or_default();
+        let account_listed = listed(&|e| matches!(e, CPrincipalEntry::Account(a) if *a == account));
+        let self_listed = listed(&|e| match e {
+            CPrincipalEntry::User(a)
+            | CPrincipalEntry::SessionArn(a)
+            | CPrincipalEntry::Federated(a) => *a == who.arn,
+            CPrincipalEntry::Service(s) => {
+                matches!(&who.kind, PrincipalKind::Service { name } if name.eq_ignore_ascii_case(s))
+            }
+            _ => false,
+        });
+        let role_listed =
+            listed(&|e| matches!(e.grant_for(who, ctx, self), Some(GrantKind::Entity)));
+        let set: Vec<bool> = match &who.kind {
+            PrincipalKind::User { .. } | PrincipalKind::FederatedUser { .. } => {
+                vec![self_listed, account_listed]
+            }
+            PrincipalKind::RoleSession { .. } => vec![self_listed, role_listed, account_listed],
+            PrincipalKind::Root => vec![account_listed],
+            PrincipalKind::Service { .. } => vec![self_listed],
+            PrincipalKind::Anonymous => vec![listed(&|_| false)],
+        };
+        let exempt = if self.settings.notprincipal_requires_parent_arns {
+            set.iter().all(|x| *x)
+        } else {
+            set.iter().any(|x| *x)
+        };
+        (!exempt).then_some(GrantKind::Direct)
+    }
+
+    pub(crate) fn applicability<L: KeyLookup>(
+        &self,
+        req: &Request<'_>,
+        action: &str,
+        ctx: &L,
+    ) -> Applicability {
+        let p = req.principal;
+        let pa = match ctx.get(self.key_principal_arn) {
+            Some(CtxValue::One(s)) => Some(s.as_str()),
+            _ => None,
+        };
+        let slr = p.is_service_linked_role(pa);
+        let scp = self.scp_levels > 0 && !self.management_account && p.is_iam() && !slr;
+        let service = action.split_once(':').map(|x| x.0).unwrap_or("");
+        let resource_in_mgmt = self.management_account
+            && match (&self.resource_account, &p.account) {
+                (None, _) => true,
+                (Some(r), Some(a)) => r == a,
+                _ => false,
+            };
+        let rcp = self.rcp_levels > 0
+            && self.settings.rcp_enabled
+            && self
+                .settings
+                .rcp_supported_services
+                .iter()
+                .any(|s| s == service)
+            && !resource_in_mgmt
+            && !slr;
+        Applicability { scp, rcp }
+    }
+
+    /// Service behaviour outside the policy language (semantics §1.3 step 0, §1.9).
+    pub(crate) fn service_rules(&self, req: &Request<'_>, action: &str) -> Option<Outcome> {
+        let p = req.principal;
+        let deny = |rule| {
+            Some(Outcome {
+                decision: Decision::ImplicitDeny,
+                statements: vec![],
+                missing: None,
+                rule: Some(rule),
+            })
+        };
+        let allow = |rule| {
+            Some(Outcome {
+                decision: Decision::Allowed,
+                statements: vec![],
+                missing: None,
+                rule: Some(rule),
+            })
+        };
+        if action == "sts:getcalleridentity" && p.is_iam() {
+            return allow(ServiceRule::GetCallerIdentity);
+        }
+        let service = action.split_once(':').map(|x| x.0).unwrap_or("");
+        let gst_creds = matches!(req.preset, Preset::Session | Preset::SessionMfa);
+        if action == "sts:getsessiontoken" {
+            return match p.kind {
+                PrincipalKind::RoleSession { .. } => deny(ServiceRule::RoleSessionFederationToken),
+                PrincipalKind::FederatedUser { .. } => deny(ServiceRule::FederatedIamSts),
+                _ if gst_creds => deny(ServiceRule::GetSessionTokenFromSession),
+                PrincipalKind::User { .. } | PrincipalKind::Root => {
+                    allow(ServiceRule::GetSessionTokenAllowed)
+                }
+                _ => deny(ServiceRule::GetSessionTokenFromSession),
+            };
+        }
+        if req.preset == Preset::Session && service == "iam" {
+            return deny(ServiceRule::SessionTokenNoMfaIam);
+        }
+        if gst_creds && service == "sts" && action != "sts:assumerole" {
+            return deny(ServiceRule::SessionTokenSts);
+        }
+        if let PrincipalKind::FederatedUser { .. } = p.kind {
+            let console = matches!(req.preset, Preset::Console | Preset::ConsoleMfa);
+            if (service == "iam" && !console) || service == "sts" {
+                return deny(ServiceRule::FederatedIamSts);
+            }
+        }
+        if let PrincipalKind::RoleSession { .. } = p.kind {
+            if action == "sts:getfederationtoken" {
+                return deny(ServiceRule::RoleSessionFederationToken);
+            }
+        }
+        None
+    }
+
+    /// Whether the resource policy is a role trust policy or a KMS key policy, which must allow
+    /// the caller themselves (semantics §1.9).
+    pub(crate) fn is_trust_or_key_policy(&self, action: &str, resource: &str) -> bool {
+        self.has_resource_policy
+            && ((TRUST_ACTIONS.contains(&action) && resource.contains(":role/"))
+                || action.starts_with("kms:"))
+    }
+
+    /// Applies the flow (semantics §1.5) to the matched statements.
+    pub(crate) fn decide(
+        &self,
+        req: &Request<'_>,
+        action: &str,
+        m: &Matched,
+        app: Applicability,
+    ) -> Outcome {
+        let out = |decision, statements: Vec<u32>, missing| Outcome {
+            decision,
+            statements,
+            missing,
+            rule: None,
+        };
+        if let Some(d) = m.deny {
+            return out(Decision::ExplicitDeny, vec![d], None);
+        }
+        if app.rcp {
+            for l in 0..self.rcp_levels {
+                if m.rcp[l].is_none() {
+                    return out(Decision::ImplicitDeny, vec![], Some(Missing::Rcp(l as u8)));
+                }
+            }
+        }
+        if app.scp {
+            for l in 0..self.scp_levels {
+                if m.scp[l].is_none() {
+                    return out(Decision::ImplicitDeny, vec![], Some(Missing::Scp(l as u8)));
+                }
+            }
+        }
+        let p = req.principal;
+        if matches!(
+            p.kind,
+            PrincipalKind::Anonymous | PrincipalKind::Service { .. }
+        ) {
+            return match m.resource {
+                Some((id, _)) => out(Decision::Allowed, vec![id], None),
+                None => out(
+                    Decision::ImplicitDeny,
+                    vec![],
+                    Some(Missing::ResourcePolicy),
+                ),
+            };
+        }
+        let same_account = match &self.resource_account {
+            None => true,
+            Some(r) => p.account.as_ref() == Some(r),
+        };
+        let root = p.kind == PrincipalKind::Root;
+        let i = root || m.identity.is_some();
+        let b = !self.has_boundary || root || m.boundary.is_some();
+        let s = if !p.is_session() {
+            true
+        } else if self.has_session_policy {
+            m.session.is_some()
+        } else {
+            matches!(p.kind, PrincipalKind::RoleSession { .. })
+        };
+        let identity_ids = || {
+            m.identity
+                .into_iter()
+                .chain(m.boundary)
+                .chain(m.session)
+                .collect::<Vec<_>>()
+        };
+        let missing = |has_path: bool| {
+            if !has_path {
+                Missing::Identity
+            } else if !b {
+                Missing::Boundary
+            } else if !s {
+                Missing::Session
+            } else {
+                Missing::Identity
+            }
+        };
+        if same_account {
+            if let Some((gid, kind)) = m.resource {
+                let complete = match kind {
+                    GrantKind::Direct => true,
+                    GrantKind::SessionArn => {
+                        !self.settings.session_policy_limits_session_arn_grants || s
+                    }
+                    GrantKind::Entity => b && s,
+                    GrantKind::Account => false,
+                };
+                if complete {
+                    return out(Decision::Allowed, vec![gid], None);
+                }
+            }
+            if self.is_trust_or_key_policy(action, req.resource) {
+                return match m.resource {
+                    Some((gid, GrantKind::Account)) if i && b && s => {
+                        let mut ids = vec![gid];
+                        ids.extend(identity_ids());
+                        out(Decision::Allowed, ids, None)
+                    }
+                    None => out(Decision::ImplicitDeny, vec![], Some(Missing::TrustPolicy)),
+                    Some(_) => out(Decision::ImplicitDeny, vec![], Some(missing(i))),
+                };
+            }
+            if i && b && s {
+                return out(Decision::Allowed, identity_ids(), None);
+            }
+            let has_path = i
+                || matches!(
+                    m.resource,
+                    Some((_, GrantKind::Entity | GrantKind::SessionArn))
+                );
+            return out(Decision::ImplicitDeny, vec![], Some(missing(has_path)));
+        }
+        // Cross-account: both sides must allow (semantics §1.6).
+        if !(i && b && s) {
+            return out(Decision::ImplicitDeny, vec![], Some(missing(i)));
+        }
+        match m.resource {
+            Some((gid, _)) => {
+                let mut ids = identity_ids();
+                ids.push(gid);
+                out(Decision::Allowed, ids, None)
+            }
+            None => out(
+                Decision::ImplicitDeny,
+                vec![],
+                Some(Missing::ResourceCrossAccount),
+            ),
+        }
+    }
+}
+
+/// The trace of one statement, for explanations.
+#[derive(Debug, Clone)]
+pub struct StatementTrace {
+    /// Statement id in the policy set.
+    pub id: u32,
+    /// Whether its layer takes part in this request (SCPs skip the management account, ...).
+    pub layer_applies: bool,
+    /// Whether the action matched.
+    pub action: bool,
+    /// Principal match (resource-based policies and RCPs), `None` when there is no element.
+    pub principal: Option<bool>,
+    /// Whether the resource matched.
+    pub resource: bool,
+    /// Per condition: result, reason, and the request value seen.
+    pub conditions: Vec<CondTrace>,
+    /// Whether the statement applies to the request.
+    pub applies: bool,
+}
+
+/// The trace of one condition entry.
+#[derive(Debug, Clone)]
+pub struct CondTrace {
+    /// Index among the statement's conditions.
+    pub index: usize,
+    /// Whether it held.
+    pub result: bool,
+    /// Why.
+    pub reason: CondReason,
+    /// The request's value for the key, if present.
+    pub value: Option<String>,
+}
+
+impl PolicySet {
+    /// Evaluates and traces every statement whose action matches (the deciding statements and
+    /// the near misses). Slower than [`PolicySet::evaluate`]; for explanations.
+    pub fn trace<L: KeyLookup>(&self, req: &Request<'_>, ctx: &L) -> Vec<StatementTrace> {
+        let action = lower(req.action);
+        let app = self.applicability(req, &action, ctx);
+        let mut out = Vec::new();
+        for (id, st) in self.stmts.iter().enumerate() {
+            if !st.action.matches(&action) {
+                continue;
+            }
+            let principal = st
+                .principal
+                .as_ref()
+                .map(|p| self.principal_match(p, req.principal, ctx).is_some());
+            let resource = self.resource_matches(st, req.resource, &action, ctx);
+            let conditions: Vec<CondTrace> = st
+                .conditions
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    let (result, reason) = c.eval(ctx, &self.settings);
+                    CondTrace {
+                        index: i,
+                        result,
+                        reason,
+                        value: ctx.get(c.key).map(|v| v.to_string()),
+                    }
+                })
+                .collect();
+            let layer_applies = self.layer_applies(st.layer, app);
+            let applies = layer_applies
+                && principal != Some(false)
+                && resource
+                && conditions.iter().all(|c| c.result);
+            out.push(StatementTrace {
+                id: id as u32,
+                layer_applies,
+                action: true,
+                principal,
+                resource,
+                conditions,
+                applies,
+            });
+        }
+        out
+    }
+
+    /// Statement facts for reports: (layer, effect, policy index, statement index).
+    pub fn statement_info(&self, id: u32) -> (Layer, Effect, usize, usize) {
+        let s = &self.stmts[id as usize];
+        (s.layer, s.effect, s.policy as usize, s.stmt as usize)
+    }
+
+    /// Whether SCPs and RCPs apply to the request (for explanations).
+    pub fn guardrails_apply<L: KeyLookup>(&self, req: &Request<'_>, ctx: &L) -> (bool, bool) {
+        let a = self.applicability(req, &lower(req.action), ctx);
+        (a.scp, a.rcp)
+    }
+
+    /// Reference-evaluator hook: decides from a caller-supplied applicability test per statement
+    /// (used by the property tests, which walk every statement with naive matchers).
+    #[doc(hidden)]
+    pub fn decide_with<L: KeyLookup>(
+        &self,
+        req: &Request<'_>,
+        ctx: &L,
+        mut applies: impl FnMut(u32, &Request<'_>) -> Option<Option<GrantKind>>,
+    ) -> Outcome {
+        let action = lower(req.action);
+        if let Some(o) = self.service_rules(req, &action) {
+            return o;
+        }
+        let app = self.applicability(req, &action, ctx);
+        let mut m = Matched::default();
+        for (id, st) in self.stmts.iter().enumerate() {
+            if !self.layer_applies(st.layer, app) {
+                continue;
+            }
+            if let Some(g) = applies(id as u32, req) {
+                m.record(id as u32, st.layer, st.effect, g);
+                if st.effect == Effect::Deny {
+                    break;
+                }
+            }
+        }
+        self.decide(req, &action, &m, app)
+    }
+}

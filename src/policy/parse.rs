@@ -1,0 +1,1421 @@
+//! Reading a policy document from a spanned JSON tree, with the validation rules of semantics §6.
+//!
+//! Structural errors (§6.1) reject the document; the §6.2 warnings are returned beside it.
+
+use super::operator::{all_operator_names, Family, Operator, OperatorError};
+use super::variable::{has_variables, parse_template};
+use super::*;
+use crate::diag::{did_you_mean, Diagnostic, Severity};
+use crate::json::{self, Json, JsonKind, Member};
+
+/// Options for reading a policy.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ParseOptions {
+    /// SCPs in the pre-September-2025 restricted language (semantics §1.7).
+    pub scp_legacy: bool,
+    /// Treat §6.2 warnings as errors.
+    pub strict: bool,
+}
+
+const TOP_KEYS: &[&str] = &["Version", "Id", "Statement"];
+const STMT_KEYS: &[&str] = &[
+    "Sid",
+    "Effect",
+    "Principal",
+    "NotPrincipal",
+    "Action",
+    "NotAction",
+    "Resource",
+    "NotResource",
+    "Condition",
+];
+const PRINCIPAL_KEYS: &[&str] = &["AWS", "Service", "Federated", "CanonicalUser"];
+const MULTIVALUED_KEYS: &[&str] = &[
+    "aws:tagkeys",
+    "aws:calledvia",
+    "aws:principalorgpaths",
+    "aws:resourceorgpaths",
+    "aws:principalservicenameslist",
+];
+const WELL_KNOWN_KEYS: &[&str] = &[
+    "aws:MultiFactorAuthPresent",
+    "aws:MultiFactorAuthAge",
+    "aws:TokenIssueTime",
+    "aws:CurrentTime",
+    "aws:EpochTime",
+    "aws:SecureTransport",
+    "aws:ViaAWSService",
+    "aws:PrincipalIsAWSService",
+    "aws:SourceIp",
+    "aws:VpcSourceIp",
+    "aws:SourceVpc",
+    "aws:SourceVpce",
+    "aws:PrincipalArn",
+    "aws:SourceArn",
+    "aws:SourceAccount",
+    "aws:PrincipalType",
+    "aws:userid",
+    "aws:username",
+    "aws:PrincipalAccount",
+    "aws:PrincipalOrgID",
+    "aws:PrincipalOrgPaths",
+    "aws:ResourceAccount",
+    "aws:ResourceOrgID",
+    "aws:RequestedRegion",
+    "aws:CalledVia",
+    "aws:CalledViaFirst",
+    "aws:CalledViaLast",
+    "aws:TagKeys",
+    "aws:UserAgent",
+    "aws:Referer",
+    "aws:SourceIdentity",
+    "aws:FederatedProvider",
+    "aws:PrincipalServiceName",
+];
+
+/// Reads a policy from JSON text. `file` names the origin in diagnostics.
+pub fn parse_policy_text(
+    text: &str,
+    file: &str,
+    name: &str,
+    kind: PolicyKind,
+    opts: ParseOptions,
+) -> Result<(Policy, Vec<Diagnostic>), Vec<Diagnostic>> {
+    match json::parse(text) {
+        Ok(j) => parse_policy(&j, file, name, kind, opts),
+        Err(e) => Err(vec![Diagnostic::new(
+            Severity::Error,
+            "json-syntax-error",
+            e.message,
+            file,
+            e.pos,
+            "",
+        )]),
+    }
+}
+
+/// Reads a policy from an already-parsed JSON value.
+pub fn parse_policy(
+    j: &Json,
+    file: &str,
+    name: &str,
+    kind: PolicyKind,
+    opts: ParseOptions,
+) -> Result<(Policy, Vec<Diagnostic>), Vec<Diagnostic>> {
+    let mut p = Parser {
+        file,
+        kind,
+        opts,
+        diags: Vec::new(),
+    };
+    let policy = p.document(j, name);
+    let mut diags = p.diags;
+    if opts.strict {
+        for d in &mut diags {
+            d.severity = Severity::Error;
+        }
+    }
+    match policy {
+        Some(policy) if !diags.iter().any(Diagnostic::is_error) => Ok((policy, diags)),
+        _ => Err(diags),
+    }
+}
+
+struct Parser<'a> {
+    file: &'a str,
+    kind: PolicyKind,
+    opts: ParseOptions,
+    diags: Vec<Diagnostic>,
+}
+
+impl Parser<'_> {
+    fn error(&mut self, code: &'static str, msg: impl Into<String>, pos: json::Pos, path: &str) {
+        self.diags.push(Diagnostic::new(
+            Severity::Error,
+            code,
+            msg,
+            self.file,
+            pos,
+            path,
+        ));
+    }
+
+    fn warn(&mut self, code: &'static str, msg: impl Into<String>, pos: json::Pos, path: &str) {
+        self.diags.push(Diagnostic::new(
+            Severity::Warning,
+            code,
+            msg,
+            self.file,
+            pos,
+            path,
+        ));
+    }
+
+    fn help(&mut self, help: String) {
+        if let Some(d) = self.diags.last_mut() {
+            d.help = Some(help);
+        }
+    }
+
+    /// Checks for duplicate and unknown keys in an object.
+    fn check_keys(&mut self, members: &[Member], allowed: &[&str], path: &str, what: &str) {
+        for (i, m) in members.iter().enumerate() {
+            if members[..i].iter().any(|o| o.key == m.key) {
+                self.error(
+                    "duplicate-element",
+                    format!("element \"{}\" appears more than once in {what}", m.key),
+                    m.key_pos,
+                    &join(path, &m.key),
+                );
+            } else if !allowed.contains(&m.key.as_str()) {
+                self.error(
+                    "invalid-policy-element",
+                    format!("unknown element \"{}\" in {what}", m.key),
+                    m.key_pos,
+                    &join(path, &m.key),
+                );
+                if let Some(s) = did_you_mean(&m.key, allowed.iter().copied()) {
+                    self.help(format!("did you mean \"{s}\"?"));
+                }
+            }
+        }
+    }
+
+    fn document(&mut self, j: &Json, name: &str) -> Option<Policy> {
+        let Some(members) = j.as_object() else {
+            self.error(
+                "json-syntax-error",
+                format!(
+                    "a policy document must be a JSON object, found {}",
+                    j.type_name()
+                ),
+                j.pos,
+                "",
+            );
+            return None;
+        };
+        self.check_keys(members, TOP_KEYS, "", "the policy document");
+        let version = match j.get("Version") {
+            None => {
+                if matches!(self.kind, PolicyKind::Scp | PolicyKind::Rcp) {
+                    self.error(
+                        "missing-version",
+                        format!(
+                            "a {} must have \"Version\": \"2012-10-17\"",
+                            self.kind.describe()
+                        ),
+                        j.pos,
+                        "Version",
+                    );
+                } else {
+                    self.warn(
+                        "missing-version",
+                        "no \"Version\": policy variables are treated as literal text; add \"Version\": \"2012-10-17\"",
+                        j.pos,
+                        "Version",
+                    );
+                }
+                Version::Missing
+            }
+            Some(v) => match v.as_str() {
+                Some("2012-10-17") => Version::V2012,
+                Some("2008-10-17") => {
+                    if matches!(self.kind, PolicyKind::Scp | PolicyKind::Rcp) {
+                        self.error(
+                            "invalid-version",
+                            format!("a {} must use Version 2012-10-17", self.kind.describe()),
+                            v.pos,
+                            "Version",
+                        );
+                    }
+                    Version::V2008
+                }
+                _ => {
+                    self.error(
+                        "invalid-version",
+                        "\"Version\" must be \"2012-10-17\" or \"2008-10-17\"",
+                        v.pos,
+                        "Version",
+                    );
+                    Version::Missing
+                }
+            },
+        };
+        let id = match j.get("Id") {
+            None => None,
+            Some(v) => match v.as_str() {
+                Some(s) => {
+                    if self.kind.is_identity_like() {
+                        self.warn(
+                            "id-in-identity-policy",
+                            "\"Id\" is meant for resource-based policies; IAM ignores it here",
+                            v.pos,
+                            "Id",
+                        );
+                    }
+                    Some(s.to_string())
+                }
+                None => {
+                    self.error(
+                        "data-type-mismatch",
+                        format!("\"Id\" must be a string, found {}", v.type_name()),
+                        v.pos,
+                        "Id",
+                    );
+                    None
+                }
+            },
+        };
+        let stmts: Vec<&Json> = match j.get("Statement") {
+            None => {
+                self.error(
+                    "missing-statement",
+                    "the policy has no \"Statement\" element",
+                    j.pos,
+                    "Statement",
+                );
+                return None;
+            }
+            Some(s) => match &s.kind {
+                JsonKind::Object(_) => vec![s],
+                JsonKind::Array(a) if a.is_empty() => {
+                    self.error(
+                        "missing-statement",
+                        "\"Statement\" is an empty array",
+                        s.pos,
+                        "Statement",
+                    );
+                    return None;
+                }
+                JsonKind::Array(a) => a.iter().collect(),
+                _ => {
+                    self.error(
+                        "json-syntax-error",
+                        format!(
+                            "\"Statement\" must be an object or an array of objects, found {}",
+                            s.type_name()
+                        ),
+                        s.pos,
+                        "Statement",
+                    );
+                    return None;
+                }
+            },
+        };
+        let single = matches!(
+            j.get("Statement").map(|s| &s.kind),
+            Some(JsonKind::Object(_))
+        );
+        let mut statements = Vec::new();
+        for (i, s) in stmts.iter().enumerate() {
+            let path = if single {
+                "Statement".to_string()
+            } else {
+                format!("Statement[{i}]")
+            };
+            if let Some(st) = self.statement(s, i, &path, version) {
+                statements.push(st);
+            }
+        }
+        // Sids must be unique in IAM policies.
+        if self.kind.is_identity_like() {
+            for (i, s) in statements.iter().enumerate() {
+                if let Some(sid) = &s.sid {
+                    if !sid.is_empty()
+                        && statements[..i].iter().any(|o| o.sid.as_ref() == Some(sid))
+                    {
+                        self.error(
+                            "unique-sids-required",
+                            format!("duplicate Sid \"{sid}\": Sids must be unique within a policy"),
+                            s.pos,
+                            &format!("Statement[{i}].Sid"),
+                        );
+                    }
+                }
+            }
+        }
+        Some(Policy {
+            name: name.to_string(),
+            file: self.file.to_string(),
+            kind: self.kind,
+            version,
+            id,
+            statements,
+        })
+    }
+
+    fn statement(
+        &mut self,
+        j: &Json,
+        index: usize,
+        path: &str,
+        version: Version,
+    ) -> Option<Statement> {
+        let Some(members) = j.as_object() else {
+            self.error(
+                "json-syntax-error",
+                format!("a statement must be a JSON object, found {}", j.type_name()),
+                j.pos,
+                path,
+            );
+            return None;
+        };
+        let errors_before = self.diags.iter().filter(|d| d.is_error()).count();
+        self.check_keys(members, STMT_KEYS, path, "a statement");
+        let kind = self.kind;
+
+        let sid = j.get("Sid").and_then(|v| match v.as_str() {
+            Some(s) => {
+                if kind.is_identity_like() && !s.chars().all(|c| c.is_ascii_alphanumeric()) {
+                    self.error(
+                        "unsupported-sid",
+                        format!("Sid \"{s}\" may only contain letters A-Z, a-z and digits 0-9 in an IAM policy"),
+                        v.pos,
+                        &join(path, "Sid"),
+                    );
+                }
+                Some(s.to_string())
+            }
+            None => {
+                self.error(
+                    "data-type-mismatch",
+                    format!("\"Sid\" must be a string, found {}", v.type_name()),
+                    v.pos,
+                    &join(path, "Sid"),
+                );
+                None
+            }
+        });
+
+        let effect = match j.get("Effect") {
+            None => {
+                self.error(
+                    "missing-effect",
+                    "the statement has no \"Effect\"",
+                    j.pos,
+                    path,
+                );
+                None
+            }
+            Some(v) => match v.as_str() {
+                Some("Allow") => Some(Effect::Allow),
+                Some("Deny") => Some(Effect::Deny),
+                _ => {
+                    self.error(
+                        "invalid-effect",
+                        format!(
+                            "\"Effect\" must be exactly \"Allow\" or \"Deny\", found {}",
+                            render(v)
+                        ),
+                        v.pos,
+                        &join(path, "Effect"),
+                    );
+                    if let Some(s) = v.as_str().and_then(|s| did_you_mean(s, ["Allow", "Deny"])) {
+                        self.help(format!("did you mean \"{s}\"?"));
+                    }
+                    None
+                }
+            },
+        };
+
+        // Principal / NotPrincipal
+        let principal = self.principal(j, path);
+        match kind {
+            PolicyKind::Identity | PolicyKind::Boundary | PolicyKind::Session | PolicyKind::Scp => {
+                for key in ["Principal", "NotPrincipal"] {
+                    if let Some(m) = members.iter().find(|m| m.key == key) {
+                        self.error(
+                            "principal-not-allowed",
+                            format!("\"{key}\" is not allowed in a {}", kind.describe()),
+                            m.key_pos,
+                            &join(path, key),
+                        );
+                    }
+                }
+            }
+            PolicyKind::Resource | PolicyKind::Rcp => {
+                if principal.is_none()
+                    && !members
+                        .iter()
+                        .any(|m| m.key == "Principal" || m.key == "NotPrincipal")
+                {
+                    self.error(
+                        "missing-principal",
+                        format!("a statement in a {} needs \"Principal\"", kind.describe()),
+                        j.pos,
+                        path,
+                    );
+                }
+            }
+        }
+
+        // Action / NotAction
+        let action = match (j.get("Action"), j.get("NotAction")) {
+            (Some(_), Some(_)) => {
+                self.error(
+                    "unsupported-element-combination",
+                    "a statement cannot have both \"Action\" and \"NotAction\"",
+                    j.pos,
+                    path,
+                );
+                None
+            }
+            (None, None) => {
+                self.error(
+                    "missing-action",
+                    "the statement has neither \"Action\" nor \"NotAction\"",
+                    j.pos,
+                    path,
+                );
+                None
+            }
+            (Some(a), None) => self
+                .string_list(a, &join(path, "Action"), "Action")
+                .map(|p| ActionElement {
+                    negated: false,
+                    patterns: p,
+                }),
+            (None, Some(a)) => self
+                .string_list(a, &join(path, "NotAction"), "NotAction")
+                .map(|p| ActionElement {
+                    negated: true,
+                    patterns: p,
+                }),
+        };
+        if let Some(a) = &action {
+            let el = if a.negated { "NotAction" } else { "Action" };
+            let v = j.get(el).unwrap();
+            for (i, pat) in a.patterns.iter().enumerate() {
+                let ppath = list_path(path, el, v, i);
+                let pos = item_pos(v, i);
+                if pat == "*" {
+                    continue;
+                }
+                match pat.split_once(':') {
+                    Some((svc, name))
+                        if !svc.is_empty() && !name.is_empty() && !name.contains(':') =>
+                    {
+                        if svc.contains(['*', '?']) {
+                            self.warn(
+                                "wildcard-in-service-name",
+                                format!("wildcard in the service prefix of \"{pat}\""),
+                                pos,
+                                &ppath,
+                            );
+                        }
+                        if has_variables(pat) {
+                            self.error(
+                                "variable-unsupported-in-element",
+                                "policy variables are not allowed in Action",
+                                pos,
+                                &ppath,
+                            );
+                        }
+                    }
+                    _ => {
+                        self.error(
+                            "invalid-action-format",
+                            format!("action \"{pat}\" must be \"*\" or \"service:Action\" with exactly one colon"),
+                            pos,
+                            &ppath,
+                        );
+                    }
+                }
+            }
+            if a.patterns.is_empty() {
+                self.warn(
+                    "empty-array",
+                    format!("empty \"{el}\" list: the statement matches nothing"),
+                    v.pos,
+                    &join(path, el),
+                );
+            }
+        }
+
+        // Resource / NotResource
+        let resource = match (j.get("Resource"), j.get("NotResource")) {
+            (Some(_), Some(_)) => {
+                self.error(
+                    "unsupported-element-combination",
+                    "a statement cannot have both \"Resource\" and \"NotResource\"",
+                    j.pos,
+                    path,
+                );
+                None
+            }
+            (None, None) => {
+                if kind != PolicyKind::Resource {
+                    self.error(
+                        "missing-resource",
+                        format!(
+                            "a statement in a {} needs \"Resource\" or \"NotResource\"",
+                            kind.describe()
+                        ),
+                        j.pos,
+                        path,
+                    );
+                }
+                None
+            }
+            (Some(r), None) => self
+                .string_list(r, &join(path, "Resource"), "Resource")
+                .map(|p| ResourceElement {
+                    negated: false,
+                    patterns: p,
+                }),
+            (None, Some(r)) => self
+                .string_list(r, &join(path, "NotResource"), "NotResource")
+                .map(|p| ResourceElement {
+                    negated: true,
+                    patterns: p,
+                }),
+        };
+        if let Some(r) = &resource {
+            let el = if r.negated { "NotResource" } else { "Resource" };
+            let v = j.get(el).unwrap();
+            for (i, pat) in r.patterns.iter().enumerate() {
+                let ppath = list_path(path, el, v, i);
+                let pos = item_pos(v, i);
+                if pat == "*" {
+                    continue;
+                }
+                if !pat.starts_with("arn:") {
+                    self.error(
+                        "invalid-arn-prefix",
+                        format!(
+                            "resource \"{pat}\" must be \"*\" or an ARN starting with \"arn:\""
+                        ),
+                        pos,
+                        &ppath,
+                    );
+                    continue;
+                }
+                self.check_variables(pat, version, pos, &ppath);
+                let head: Vec<&str> = pat.splitn(6, ':').collect();
+                if head.len() == 6 && head[..5].iter().any(|s| s.contains("${")) {
+                    self.warn(
+                        "variable-outside-resource-part",
+                        "policy variables are documented only in the resource part of an ARN (after the fifth colon)",
+                        pos,
+                        &ppath,
+                    );
+                }
+                if head.len() > 2 && head[2].contains(['*', '?']) {
+                    self.warn(
+                        "wildcard-in-service-name",
+                        format!("wildcard in the service segment of \"{pat}\""),
+                        pos,
+                        &ppath,
+                    );
+                }
+            }
+            if r.patterns.is_empty() {
+                self.warn(
+                    "empty-array",
+                    format!("empty \"{el}\" list: the statement matches nothing"),
+                    v.pos,
+                    &join(path, el),
+                );
+            }
+        }
+
+        let conditions = self.conditions(j, path, version);
+
+        // Policy-type rules (semantics §6.3).
+        if let (Some(effect), Some(action)) = (effect, &action) {
+            match kind {
+                PolicyKind::Rcp => {
+                    self.rcp_rules(j, path, effect, action, &resource, &principal, &conditions)
+                }
+                PolicyKind::Scp if self.opts.scp_legacy && effect == Effect::Allow => {
+                    if action.negated {
+                        self.error(
+                            "scp-legacy-syntax",
+                            "legacy SCPs allow \"NotAction\" only with Deny",
+                            j.pos,
+                            path,
+                        );
+                    }
+                    if !conditions.is_empty() {
+                        self.error(
+                            "scp-legacy-syntax",
+                            "legacy SCPs allow \"Condition\" only with Deny",
+                            j.pos,
+                            path,
+                        );
+                    }
+                    if resource
+                        .as_ref()
+                        .is_some_and(|r| r.negated || r.patterns.iter().any(|p| p != "*"))
+                    {
+                        self.error(
+                            "scp-legacy-syntax",
+                            "legacy SCPs allow only \"Resource\": \"*\" with Allow",
+                            j.pos,
+                            path,
+                        );
+                    }
+                }
+                _ => {}
+            }
+            if kind == PolicyKind::Scp && self.opts.scp_legacy {
+                if resource.as_ref().is_some_and(|r| r.negated) {
+                    self.error(
+                        "scp-legacy-syntax",
+                        "legacy SCPs do not support \"NotResource\"",
+                        j.pos,
+                        path,
+                    );
+                }
+                for p in &action.patterns {
+                    if let Some((_, name)) = p.split_once(':') {
+                        let inner = name.trim_end_matches('*');
+                        if inner.contains(['*', '?']) {
+                            self.error(
+                                "scp-legacy-syntax",
+                                format!("legacy SCPs allow a wildcard only at the end of an action name: \"{p}\""),
+                                j.pos,
+                                path,
+                            );
+                        }
+                    }
+                }
+            }
+            if effect == Effect::Allow && principal.as_ref().is_some_and(|p| p.negated) {
+                self.warn(
+                    "allow-with-notprincipal",
+                    "\"Allow\" with \"NotPrincipal\" grants access to everyone not listed",
+                    j.pos,
+                    path,
+                );
+            }
+        }
+
+        let errors_after = self.diags.iter().filter(|d| d.is_error()).count();
+        if errors_after > errors_before {
+            return None;
+        }
+        Some(Statement {
+            index,
+            sid,
+            effect: effect?,
+            principal,
+            action: action?,
+            resource,
+            conditions,
+            pos: j.pos,
+        })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn rcp_rules(
+        &mut self,
+        j: &Json,
+        path: &str,
+        effect: Effect,
+        action: &ActionElement,
+        resource: &Option<ResourceElement>,
+        principal: &Option<PrincipalElement>,
+        conditions: &[Condition],
+    ) {
+        let full_access = effect == Effect::Allow
+            && !action.negated
+            && action.patterns == ["*"]
+            && resource
+                .as_ref()
+                .is_some_and(|r| !r.negated && r.patterns == ["*"])
+            && conditions.is_empty();
+        if effect == Effect::Allow && !full_access {
+            self.error(
+                "rcp-syntax",
+                "an RCP statement must have \"Effect\": \"Deny\" (only RCPFullAWSAccess uses Allow on * for *)",
+                j.pos,
+                path,
+            );
+        }
+        if let Some(p) = principal {
+            if p.negated {
+                self.error(
+                    "rcp-syntax",
+                    "RCPs do not support \"NotPrincipal\"",
+                    j.pos,
+                    path,
+                );
+            } else if p.entries != [PrincipalEntry::Any] {
+                self.error(
+                    "rcp-syntax",
+                    "an RCP \"Principal\" must be exactly \"*\" (scope it with conditions)",
+                    j.pos,
+                    path,
+                );
+            }
+        }
+        if action.negated {
+            self.error(
+                "rcp-syntax",
+                "RCPs do not support \"NotAction\"",
+                j.pos,
+                path,
+            );
+        } else if effect == Effect::Deny && action.patterns.iter().any(|p| p == "*") {
+            self.error(
+                "rcp-syntax",
+                "an RCP Deny may not use the bare action \"*\"",
+                j.pos,
+                path,
+            );
+        }
+    }
+
+    fn principal(&mut self, j: &Json, path: &str) -> Option<PrincipalElement> {
+        let (key, v, negated) = match (j.get("Principal"), j.get("NotPrincipal")) {
+            (Some(_), Some(_)) => {
+                self.error(
+                    "unsupported-element-combination",
+                    "a statement cannot have both \"Principal\" and \"NotPrincipal\"",
+                    j.pos,
+                    path,
+                );
+                return None;
+            }
+            (Some(v), None) => ("Principal", v, false),
+            (None, Some(v)) => ("NotPrincipal", v, true),
+            (None, None) => return None,
+        };
+        let ppath = join(path, key);
+        let mut entries = Vec::new();
+        match &v.kind {
+            JsonKind::String(s) if s == "*" => entries.push(PrincipalEntry::Any),
+            JsonKind::Object(members) => {
+                self.check_keys(members, PRINCIPAL_KEYS, &ppath, "a principal");
+                for m in members {
+                    let mpath = join(&ppath, &m.key);
+                    let Some(values) = self.string_list(&m.value, &mpath, &m.key) else {
+                        continue;
+                    };
+                    if values.is_empty() {
+                        self.warn(
+                            "empty-array",
+                            "empty principal list: matches nobody",
+                            m.value.pos,
+                            &mpath,
+                        );
+                    }
+                    for (i, val) in values.into_iter().enumerate() {
+                        let pos = item_pos(&m.value, i);
+                        if val != "*" && val.contains(['*', '?']) {
+                            self.error(
+                                "unsupported-wildcard-in-principal",
+                                format!("wildcards are not allowed in principal \"{val}\" (only \"*\" alone)"),
+                                pos,
+                                &mpath,
+                            );
+                            continue;
+                        }
+                        if val.contains("${") {
+                            self.error(
+                                "variable-unsupported-in-element",
+                                "policy variables are not allowed in Principal",
+                                pos,
+                                &mpath,
+                            );
+                            continue;
+                        }
+                        entries.push(match m.key.as_str() {
+                            "AWS" if val == "*" => PrincipalEntry::Any,
+                            "AWS" => PrincipalEntry::Aws(val),
+                            "Service" => PrincipalEntry::Service(val),
+                            "Federated" => PrincipalEntry::Federated(val),
+                            "CanonicalUser" => PrincipalEntry::CanonicalUser(val),
+                            _ => continue,
+                        });
+                    }
+                }
+            }
+            _ => {
+                self.error(
+                    "json-syntax-error",
+                    format!("\"{key}\" must be \"*\" or an object such as {{\"AWS\": \"arn:...\"}}, found {}", render(v)),
+                    v.pos,
+                    &ppath,
+                );
+                return None;
+            }
+        }
+        Some(PrincipalElement { negated, entries })
+    }
+
+    /// A string or an array of strings.
+    fn string_list(&mut self, v: &Json, path: &str, what: &str) -> Option<Vec<String>> {
+        match &v.kind {
+            JsonKind::String(s) => Some(vec![s.clone()]),
+            JsonKind::Array(items) => {
+                let mut out = Vec::new();
+                for (i, it) in items.iter().enumerate() {
+                    match it.as_str() {
+                        Some(s) => out.push(s.to_string()),
+                        None => {
+                            self.error(
+                                "data-type-mismatch",
+                                format!(
+                                    "every value of \"{what}\" must be a string, found {}",
+                                    it.type_name()
+                                ),
+                                it.pos,
+                                &format!("{path}[{i}]"),
+                            );
+                            return None;
+                        }
+                    }
+                }
+                Some(out)
+            }
+            _ => {
+                self.error(
+                    "data-type-mismatch",
+                    format!(
+                        "\"{what}\" must be a string or an array of strings, found {}",
+                        v.type_name()
+                    ),
+                    v.pos,
+                    path,
+                );
+                None
+            }
+        }
+    }
+
+    fn check_variables(&mut self, text: &str, version: Version, pos: json::Pos, path: &str) {
+        if !has_variables(text) {
+            return;
+        }
+        if !version.variables_enabled() {
+            self.warn(
+                "variable-unsupported-in-version",
+                format!("\"{text}\" contains a policy variable, but variables need \"Version\": \"2012-10-17\"; it is matched as literal text"),
+                pos,
+                path,
+            );
+            return;
+        }
+        if let Err(e) = parse_template(text) {
+            self.error("invalid-variable", e.message(), pos, path);
+        }
+    }
+
+    fn conditions(&mut self, j: &Json, path: &str, version: Version) -> Vec<Condition> {
+        let mut out = Vec::new();
+        let Some(c) = j.get("Condition") else {
+            return out;
+        };
+        let cpath = join(path, "Condition");
+        let Some(ops) = c.as_object() else {
+            self.error(
+                "json-syntax-error",
+                format!("\"Condition\" must be an object, found {}", c.type_name()),
+                c.pos,
+                &cpath,
+            );
+            return out;
+        };
+        for (oi, opm) in ops.iter().enumerate() {
+            let opath = join(&cpath, &opm.key);
+            if ops[..oi].iter().any(|o| o.key == opm.key) {
+                self.error(
+                    "duplicate-element",
+                    format!(
+                        "condition operator \"{}\" appears more than once (its keys would be lost)",
+                        opm.key
+                    ),
+                    opm.key_pos,
+                    &opath,
+                );
+                continue;
+            }
+            let op = match Operator::parse(&opm.key) {
+                Ok((op, noncanonical)) => {
+                    if noncanonical {
+                        self.warn(
+                            "noncanonical-operator",
+                            format!(
+                                "operator \"{}\" is not spelled canonically; write \"{op}\"",
+                                opm.key
+                            ),
+                            opm.key_pos,
+                            &opath,
+                        );
+                    }
+                    op
+                }
+                Err(OperatorError::NullIfExists) => {
+                    self.error(
+                        "null-with-if-exists",
+                        "\"Null\" cannot take \"IfExists\"",
+                        opm.key_pos,
+                        &opath,
+                    );
+                    continue;
+                }
+                Err(OperatorError::Unknown) => {
+                    self.error(
+                        "invalid-condition-operator",
+                        format!("unknown condition operator \"{}\"", opm.key),
+                        opm.key_pos,
+                        &opath,
+                    );
+                    let names = all_operator_names();
+                    let bare = opm.key.rsplit(':').next().unwrap_or(&opm.key);
+                    if let Some(s) = did_you_mean(bare, names.iter().map(String::as_str)) {
+                        let prefix = opm.key.strip_suffix(bare).unwrap_or("");
+                        self.help(format!("did you mean \"{prefix}{s}\"?"));
+                    }
+                    continue;
+                }
+            };
+            let Some(keys) = opm.value.as_object() else {
+                self.error(
+                    "json-syntax-error",
+                    format!("the value of operator \"{}\" must be an object of condition keys, found {}", opm.key, opm.value.type_name()),
+                    opm.value.pos,
+                    &opath,
+                );
+                continue;
+            };
+            for (ki, km) in keys.iter().enumerate() {
+                let kpath = join(&opath, &km.key);
+                if keys[..ki]
+                    .iter()
+                    .any(|o| o.key.eq_ignore_ascii_case(&km.key))
+                {
+                    self.error(
+                        "duplicate-keys-with-different-case",
+                        format!("condition key \"{}\" appears more than once under {} (key names are case-insensitive)", km.key, opm.key),
+                        km.key_pos,
+                        &kpath,
+                    );
+                    continue;
+                }
+                let values = match &km.value.kind {
+                    JsonKind::Array(items) => {
+                        let mut vs = Vec::new();
+                        for (i, it) in items.iter().enumerate() {
+                            match it.scalar_text() {
+                                Some(t) => vs.push(t),
+                                None => self.error(
+                                    "data-type-mismatch",
+                                    format!("a condition value must be a string, number or boolean, found {}", it.type_name()),
+                                    it.pos,
+                                    &format!("{kpath}[{i}]"),
+                                ),
+                            }
+                        }
+                        if items.is_empty() {
+                            self.warn(
+                                "empty-array-condition",
+                                "empty value list: a positive operator never matches",
+                                km.value.pos,
+                                &kpath,
+                            );
+                        }
+                        vs
+                    }
+                    _ => match km.value.scalar_text() {
+                        Some(t) => vec![t],
+                        None => {
+                            self.error(
+                                "data-type-mismatch",
+                                format!("a condition value must be a string, number, boolean or an array of them, found {}", km.value.type_name()),
+                                km.value.pos,
+                                &kpath,
+                            );
+                            continue;
+                        }
+                    },
+                };
+                self.condition_warnings(op, &km.key, &values, km, &kpath, version);
+                out.push(Condition {
+                    op,
+                    key: km.key.clone(),
+                    values,
+                    pos: km.key_pos,
+                });
+            }
+        }
+        out
+    }
+
+    fn condition_warnings(
+        &mut self,
+        op: Operator,
+        key: &str,
+        values: &[String],
+        km: &Member,
+        path: &str,
+        version: Version,
+    ) {
+        let lkey = key.to_ascii_lowercase();
+        let pos = km.value.pos;
+        if key.contains("${") {
+            self.error(
+                "variable-unsupported-in-element",
+                "policy variables are not allowed in condition keys",
+                km.key_pos,
+                path,
+            );
+        }
+        if !lkey.contains(':') {
+            self.warn(
+                "invalid-condition-key",
+                format!("condition key \"{key}\" has no service prefix"),
+                km.key_pos,
+                path,
+            );
+        } else if lkey.starts_with("aws:")
+            && !lkey.contains('/')
+            && !WELL_KNOWN_KEYS.iter().any(|k| k.eq_ignore_ascii_case(key))
+        {
+            let msg = if lkey == "aws:arn" {
+                "\"aws:ARN\" is deprecated; use \"aws:PrincipalArn\"".to_string()
+            } else {
+                format!("\"{key}\" is not a known global condition key")
+            };
+            self.warn("unknown-global-condition-key", msg, km.key_pos, path);
+            if let Some(s) = did_you_mean(key, WELL_KNOWN_KEYS.iter().copied()) {
+                self.help(format!("did you mean \"{s}\"?"));
+            }
+        }
+        let family = op.base.family();
+        for v in values {
+            if has_variables(v) {
+                if !op.base.takes_variables() {
+                    self.error(
+                        "invalid-variable-for-operator",
+                        format!("policy variables cannot be used with {}", op.base.name()),
+                        pos,
+                        path,
+                    );
+                    continue;
+                }
+                if family == Family::Bool {
+                    self.warn(
+                        "variable-with-bool",
+                        "policy variables with Bool are documented inconsistently (semantics §9.7)",
+                        pos,
+                        path,
+                    );
+                }
+                self.check_variables(v, version, pos, path);
+            }
+            match family {
+                Family::Bool | Family::Null => {
+                    if !v.eq_ignore_ascii_case("true") && !v.eq_ignore_ascii_case("false") && !has_variables(v) {
+                        self.warn("invalid-boolean-value", format!("{} value \"{v}\" is not true or false: it never matches", op.base.name()), pos, path);
+                    }
+                }
+                Family::Numeric => {
+                    if crate::compile::value::parse_number(v).is_none() {
+                        self.warn("invalid-numeric-value", format!("\"{v}\" is not a number: it never matches"), pos, path);
+                    }
+                }
+                Family::Date => {
+                    if crate::compile::value::parse_date(v).is_none() {
+                        self.warn("invalid-date-value", format!("\"{v}\" is not an ISO 8601 date or epoch seconds: it never matches"), pos, path);
+                    }
+                }
+                Family::Ip => match crate::compile::value::Cidr::parse(v) {
+                    None => self.warn("invalid-ip-value", format!("\"{v}\" is not an IP address or CIDR range: it never matches"), pos, path),
+                    Some(c) if c.has_host_bits() => {
+                        self.warn("improve-ip-range", format!("\"{v}\" has bits set after the prefix length; they are ignored"), pos, path)
+                    }
+                    Some(c) if c.is_private() && lkey == "aws:sourceip" => self.warn(
+                        "private-ip-with-source-ip",
+                        format!("\"{v}\" is a private range; aws:SourceIp holds public addresses (use aws:VpcSourceIp)"),
+                        pos,
+                        path,
+                    ),
+                    _ => {}
+                },
+                Family::Binary => {
+                    if crate::compile::value::base64_decode(v).is_none() {
+                        self.warn("invalid-binary-value", format!("\"{v}\" is not base64: it never matches"), pos, path);
+                    }
+                }
+                Family::String | Family::Arn => {
+                    if !op.base.is_like() && v.contains(['*', '?']) && !has_variables(v) {
+                        self.warn(
+                            "wildcard-without-like-operator",
+                            format!("\"{v}\" contains a wildcard, but {} compares literally; use a Like operator", op.base.name()),
+                            pos,
+                            path,
+                        );
+                    }
+                }
+            }
+        }
+        let multivalued = MULTIVALUED_KEYS.contains(&lkey.as_str());
+        if op.set.is_none() && multivalued {
+            self.warn(
+                "missing-qualifier",
+                format!("\"{key}\" is multivalued: use ForAllValues: or ForAnyValue: (without one the condition never matches)"),
+                km.key_pos,
+                path,
+            );
+        }
+        if op.set.is_some() && family == Family::Null {
+            self.warn(
+                "null-with-qualifier",
+                "a set qualifier on Null makes the condition constant",
+                km.key_pos,
+                path,
+            );
+        } else if op.set == Some(SetOp::ForAllValues)
+            && !multivalued
+            && is_single_valued_global(&lkey)
+        {
+            self.warn(
+                "forallvalues-with-single-valued-key",
+                format!("ForAllValues with the single-valued key \"{key}\" is true when the key is absent"),
+                km.key_pos,
+                path,
+            );
+        }
+    }
+}
+
+fn is_single_valued_global(lkey: &str) -> bool {
+    lkey.starts_with("aws:") && WELL_KNOWN_KEYS.iter().any(|k| k.eq_ignore_ascii_case(lkey))
+}
+
+fn join(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+fn list_path(path: &str, el: &str, v: &Json, i: usize) -> String {
+    match v.kind {
+        JsonKind::Array(_) => format!("{}[{i}]", join(path, el)),
+        _ => join(path, el),
+    }
+}
+
+fn item_pos(v: &Json, i: usize) -> json::Pos {
+    match &v.kind {
+        JsonKind::Array(a) => a.get(i).map(|x| x.pos).unwrap_or(v.pos),
+        _ => v.pos,
+    }
+}
+
+fn render(v: &Json) -> String {
+    match &v.kind {
+        JsonKind::String(s) => format!("\"{s}\""),
+        _ => v.type_name().to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str, kind: PolicyKind) -> Result<(Policy, Vec<Diagnostic>), Vec<Diagnostic>> {
+        parse_policy_text(text, "p.json", "p", kind, ParseOptions::default())
+    }
+
+    fn first_error(text: &str, kind: PolicyKind) -> Diagnostic {
+        parse(text, kind)
+            .unwrap_err()
+            .into_iter()
+            .find(|d| d.is_error())
+            .unwrap()
+    }
+
+    #[test]
+    fn statement_may_be_an_object_or_an_array() {
+        let (p, _) = parse(r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*"}}"#, PolicyKind::Identity).unwrap();
+        assert_eq!(p.statements.len(), 1);
+    }
+
+    #[test]
+    fn action_with_notaction_is_an_unsupported_combination() {
+        let d = first_error(
+            r#"{"Statement":[{"Effect":"Allow","Action":"s3:*","NotAction":"iam:*","Resource":"*"}]}"#,
+            PolicyKind::Identity,
+        );
+        assert_eq!(d.code, "unsupported-element-combination");
+        assert_eq!((d.line, d.column), (1, 15));
+    }
+
+    #[test]
+    fn unknown_element_suggests_the_right_spelling() {
+        let d = first_error(
+            "{\"Statement\":[{\n \"Efect\":\"Allow\",\"Action\":\"s3:*\",\"Resource\":\"*\"}]}",
+            PolicyKind::Identity,
+        );
+        assert_eq!(d.code, "invalid-policy-element");
+        assert_eq!((d.line, d.column), (2, 2));
+        assert_eq!(d.help.as_deref(), Some("did you mean \"Effect\"?"));
+    }
+
+    #[test]
+    fn unknown_operator_is_rejected_with_a_suggestion() {
+        let d = first_error(
+            r#"{"Statement":{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"BoolIfExist":{"aws:MultiFactorAuthPresent":"false"}}}}"#,
+            PolicyKind::Identity,
+        );
+        assert_eq!(d.code, "invalid-condition-operator");
+        assert_eq!(d.help.as_deref(), Some("did you mean \"BoolIfExists\"?"));
+    }
+
+    #[test]
+    fn effect_must_be_exactly_allow_or_deny() {
+        let d = first_error(
+            r#"{"Statement":{"Effect":"allow","Action":"*","Resource":"*"}}"#,
+            PolicyKind::Identity,
+        );
+        assert_eq!(d.code, "invalid-effect");
+    }
+
+    #[test]
+    fn identity_policy_rejects_principal_and_needs_resource() {
+        let d = first_error(
+            r#"{"Statement":{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}}"#,
+            PolicyKind::Identity,
+        );
+        assert_eq!(d.code, "principal-not-allowed");
+        let d = first_error(
+            r#"{"Statement":{"Effect":"Allow","Action":"*"}}"#,
+            PolicyKind::Identity,
+        );
+        assert_eq!(d.code, "missing-resource");
+    }
+
+    #[test]
+    fn resource_policy_needs_principal_but_not_resource() {
+        assert!(parse(r#"{"Statement":{"Effect":"Allow","Principal":{"AWS":"111122223333"},"Action":"sts:AssumeRole"}}"#, PolicyKind::Resource).is_ok());
+        let d = first_error(
+            r#"{"Statement":{"Effect":"Allow","Action":"s3:*"}}"#,
+            PolicyKind::Resource,
+        );
+        assert_eq!(d.code, "missing-principal");
+    }
+
+    #[test]
+    fn partial_wildcard_in_principal_is_rejected() {
+        let d = first_error(
+            r#"{"Statement":{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::1:user/*"},"Action":"s3:*"}}"#,
+            PolicyKind::Resource,
+        );
+        assert_eq!(d.code, "unsupported-wildcard-in-principal");
+    }
+
+    #[test]
+    fn invalid_action_and_arn_formats_are_rejected() {
+        assert_eq!(
+            first_error(
+                r#"{"Statement":{"Effect":"Allow","Action":"s3GetObject","Resource":"*"}}"#,
+                PolicyKind::Identity
+            )
+            .code,
+            "invalid-action-format"
+        );
+        assert_eq!(
+            first_error(
+                r#"{"Statement":{"Effect":"Allow","Action":"s3:Get","Resource":"bucket"}}"#,
+                PolicyKind::Identity
+            )
+            .code,
+            "invalid-arn-prefix"
+        );
+    }
+
+    #[test]
+    fn malformed_variable_is_rejected() {
+        let d = first_error(
+            r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::b/${aws:username"}}"#,
+            PolicyKind::Identity,
+        );
+        assert_eq!(d.code, "invalid-variable");
+    }
+
+    #[test]
+    fn variables_with_numeric_operators_are_rejected() {
+        let d = first_error(
+            r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*","Condition":{"NumericLessThan":{"s3:max-keys":"${aws:username}"}}}}"#,
+            PolicyKind::Identity,
+        );
+        assert_eq!(d.code, "invalid-variable-for-operator");
+    }
+
+    #[test]
+    fn bool_value_that_is_not_boolean_is_a_warning() {
+        let (_, w) = parse(r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"yes"}}}}"#, PolicyKind::Identity).unwrap();
+        assert!(w.iter().any(|d| d.code == "invalid-boolean-value"));
+    }
+
+    #[test]
+    fn multivalued_key_without_qualifier_is_a_warning() {
+        let (_, w) = parse(r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*","Condition":{"StringEquals":{"aws:TagKeys":"a"}}}}"#, PolicyKind::Identity).unwrap();
+        assert!(w.iter().any(|d| d.code == "missing-qualifier"));
+    }
+
+    #[test]
+    fn rcp_must_deny_with_principal_star() {
+        let d = first_error(
+            r#"{"Version":"2012-10-17","Statement":{"Effect":"Deny","Principal":{"AWS":"111122223333"},"Action":"s3:*","Resource":"*"}}"#,
+            PolicyKind::Rcp,
+        );
+        assert_eq!(d.code, "rcp-syntax");
+        assert!(parse(r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}}"#, PolicyKind::Rcp).is_ok());
+    }
+
+    #[test]
+    fn scp_requires_version() {
+        assert_eq!(
+            first_error(
+                r#"{"Statement":{"Effect":"Deny","Action":"*","Resource":"*"}}"#,
+                PolicyKind::Scp
+            )
+            .code,
+            "missing-version"
+        );
+    }
+
+    #[test]
+    fn legacy_scp_rejects_conditions_on_allow() {
+        let r = parse_policy_text(
+            r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"ec2:*Instances","Resource":"*"}}"#,
+            "p",
+            "p",
+            PolicyKind::Scp,
+            ParseOptions {
+                scp_legacy: true,
+                strict: false,
+            },
+        );
+        assert!(r.is_err());
+    }
+
+    #[test]
+    fn duplicate_elements_are_rejected() {
+        let d = first_error(
+            r#"{"Statement":{"Effect":"Allow","Effect":"Deny","Action":"*","Resource":"*"}}"#,
+            PolicyKind::Identity,
+        );
+        assert_eq!(d.code, "duplicate-element");
+    }
+
+    #[test]
+    fn sid_characters_and_uniqueness_are_checked_in_iam_policies() {
+        assert_eq!(
+            first_error(
+                r#"{"Statement":{"Sid":"a-b","Effect":"Allow","Action":"*","Resource":"*"}}"#,
+                PolicyKind::Identity
+            )
+            .code,
+            "unsupported-sid"
+        );
+        assert_eq!(first_error(r#"{"Statement":[{"Sid":"a","Effect":"Allow","Action":"*","Resource":"*"},{"Sid":"a","Effect":"Allow","Action":"*","Resource":"*"}]}"#, PolicyKind::Identity).code, "unique-sids-required");
+    }
+}

@@ -1,0 +1,266 @@
+//! Explanations: naming statements (`policy#Sid` with file:line), AWS-style messages, and the
+//! full trace of a decision.
+
+use crate::compile::{KeyLookup, Layer, PolicySet};
+use crate::eval::{Decision, Missing, Outcome, Request};
+use crate::policy::Effect;
+use serde::Serialize;
+
+/// A statement as shown to users.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct StatementRef {
+    /// `policy#Sid` (or `policy#index` without a Sid).
+    pub label: String,
+    /// The policy's display name.
+    pub policy: String,
+    /// The Sid, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
+    /// Index of the statement in its policy.
+    pub index: usize,
+    /// `Allow` or `Deny`.
+    pub effect: Effect,
+    /// The kind of policy.
+    pub layer: String,
+    /// File the statement is in.
+    pub file: String,
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column.
+    pub column: u32,
+}
+
+impl StatementRef {
+    /// `label (file:line:col)`.
+    pub fn with_location(&self) -> String {
+        format!(
+            "{} ({}:{}:{})",
+            self.label, self.file, self.line, self.column
+        )
+    }
+}
+
+/// Describes statement `id` of a policy set.
+pub fn statement_ref(set: &PolicySet, id: u32) -> StatementRef {
+    let (layer, effect, pi, si) = set.statement_info(id);
+    let entry = &set.policies()[pi];
+    let st = &entry.policy.statements[si];
+    StatementRef {
+        label: format!("{}#{}", entry.policy.name, st.label()),
+        policy: entry.policy.name.clone(),
+        sid: st.sid.clone(),
+        index: si,
+        effect,
+        layer: layer_name(layer),
+        file: entry.policy.file.clone(),
+        line: st.pos.line,
+        column: st.pos.col,
+    }
+}
+
+/// Short layer name: `identity`, `boundary`, `session`, `scp[1]`, `rcp[0]`, `resource`.
+pub fn layer_name(l: Layer) -> String {
+    match l {
+        Layer::Identity => "identity".into(),
+        Layer::Boundary => "boundary".into(),
+        Layer::Session => "session".into(),
+        Layer::Resource => "resource".into(),
+        Layer::Scp(n) => format!("scp[{n}]"),
+        Layer::Rcp(n) => format!("rcp[{n}]"),
+    }
+}
+
+fn aws_policy_type(l: Layer) -> &'static str {
+    match l {
+        Layer::Identity => "an identity-based policy",
+        Layer::Boundary => "a permissions boundary",
+        Layer::Session => "a session policy",
+        Layer::Resource => "a resource-based policy",
+        Layer::Scp(_) => "a service control policy",
+        Layer::Rcp(_) => "a resource control policy",
+    }
+}
+
+/// A one-line reason, in AWS's wording where it has one.
+pub fn reason(set: &PolicySet, req: &Request<'_>, o: &Outcome) -> String {
+    if let Some(rule) = o.rule {
+        return rule.describe().to_string();
+    }
+    let who = &req.principal.arn;
+    let head = format!(
+        "User: {who} is not authorized to perform: {} on resource: {}",
+        req.action, req.resource
+    );
+    match o.decision {
+        Decision::Allowed => {
+            let refs: Vec<String> = o.statements.iter().map(|id| statement_ref(set, *id).label).collect();
+            if refs.is_empty() {
+                "allowed".into()
+            } else {
+                format!("allowed by {}", refs.join(" and "))
+            }
+        }
+        Decision::ExplicitDeny => {
+            let (layer, ..) = set.statement_info(o.statements[0]);
+            format!("{head} with an explicit deny in {}", aws_policy_type(layer))
+        }
+        Decision::ImplicitDeny => match o.missing {
+            Some(Missing::Identity) => format!("{head} because no identity-based policy allows the {} action", req.action),
+            Some(Missing::Boundary) => format!("{head} because no permissions boundary allows the {} action", req.action),
+            Some(Missing::Session) => format!("{head} because no session policy allows the {} action", req.action),
+            Some(Missing::Scp(l)) => {
+                if set.settings().scp_missing_allow_aws_message {
+                    format!("{head} with an explicit deny in a service control policy (no SCP at level {l} allows it; setting scp_missing_allow_label=aws_message)")
+                } else {
+                    format!("{head} because no service control policy at level {l} (organization root = 0) allows the {} action", req.action)
+                }
+            }
+            Some(Missing::Rcp(l)) => format!("{head} because no resource control policy at level {l} allows the {} action", req.action),
+            Some(Missing::ResourceCrossAccount) => format!("{head} because no resource-based policy in the resource's account allows the {} action (cross-account requests need both sides)", req.action),
+            Some(Missing::TrustPolicy) => format!("{head} because the role trust policy or key policy does not allow the caller"),
+            Some(Missing::ResourcePolicy) => format!("{head} because no resource-based policy allows the caller"),
+            None => head,
+        },
+    }
+}
+
+/// A full explanation: decision, deciding statements, near misses and the context used.
+#[derive(Debug, Clone, Serialize)]
+pub struct Explanation {
+    /// The decision.
+    pub decision: Decision,
+    /// One-line reason.
+    pub reason: String,
+    /// Deciding statements.
+    pub deciding: Vec<StatementRef>,
+    /// For an implicit deny, the layer without an allow.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub missing_allow: Option<Missing>,
+    /// Statements whose action matched, with why each did or did not apply.
+    pub statements: Vec<TraceLine>,
+    /// Settings that influenced the decision.
+    pub settings: Vec<String>,
+}
+
+/// One traced statement.
+#[derive(Debug, Clone, Serialize)]
+pub struct TraceLine {
+    /// The statement.
+    pub statement: StatementRef,
+    /// Whether it applied.
+    pub applies: bool,
+    /// Why not (or notes), one phrase each.
+    pub notes: Vec<String>,
+}
+
+/// Builds the explanation of an outcome.
+pub fn explain<L: KeyLookup>(
+    set: &PolicySet,
+    req: &Request<'_>,
+    ctx: &L,
+    o: &Outcome,
+) -> Explanation {
+    let mut lines = Vec::new();
+    let mut settings = Vec::new();
+    let (scp, rcp) = set.guardrails_apply(req, ctx);
+    for t in set.trace(req, ctx) {
+        let sref = statement_ref(set, t.id);
+        let (_, _, pi, si) = set.statement_info(t.id);
+        let st = &set.policies()[pi].policy.statements[si];
+        let mut notes = Vec::new();
+        if !t.layer_applies {
+            notes.push(match set.statement_info(t.id).0 {
+                Layer::Scp(_) => "SCPs do not apply (management account, service-linked role, or not an IAM principal)".to_string(),
+                _ => "RCPs do not apply to this resource or service".to_string(),
+            });
+        }
+        if t.principal == Some(false) {
+            notes.push("principal does not match the caller".into());
+        }
+        if st.principal.as_ref().is_some_and(|p| p.negated) {
+            settings.push("notprincipal_requires_parent_arns".to_string());
+        }
+        if !t.resource {
+            notes.push(format!("resource {} not matched", req.resource));
+        }
+        for c in &t.conditions {
+            let cond = &st.conditions[c.index];
+            let val = c.value.as_deref().unwrap_or("absent");
+            notes.push(format!(
+                "{} {}: {} ({}; request value {val})",
+                if c.result { "✓" } else { "✗" },
+                cond,
+                if c.result { "true" } else { "false" },
+                c.reason.describe()
+            ));
+            if c.reason == crate::compile::condition::CondReason::MultivaluedWithoutQualifier {
+                settings.push("multivalued_key_without_set_operator".into());
+            }
+        }
+        lines.push(TraceLine {
+            statement: sref,
+            applies: t.applies,
+            notes,
+        });
+    }
+    if req.resource == "*" {
+        settings.push("wildcard_only_actions_require_star".into());
+    }
+    if req.preset == crate::context::Preset::RoleMfa {
+        settings.push("role_session_mfa_from_assume_role_params".into());
+    }
+    if scp || rcp {
+        // Nothing to add: guardrails applied as documented.
+    }
+    settings.sort();
+    settings.dedup();
+    Explanation {
+        decision: o.decision,
+        reason: reason(set, req, o),
+        deciding: o
+            .statements
+            .iter()
+            .map(|id| statement_ref(set, *id))
+            .collect(),
+        missing_allow: o.missing,
+        statements: lines,
+        settings,
+    }
+}
+
+impl Explanation {
+    /// Renders for a terminal.
+    pub fn to_text(&self) -> String {
+        let mut s = format!("decision: {}\nreason:   {}\n", self.decision, self.reason);
+        for d in &self.deciding {
+            s.push_str(&format!(
+                "deciding: {} [{} {:?}]\n",
+                d.with_location(),
+                d.layer,
+                d.effect
+            ));
+        }
+        if !self.statements.is_empty() {
+            s.push_str("statements whose action matched:\n");
+            for l in &self.statements {
+                s.push_str(&format!(
+                    "  {} {} [{} {:?}]\n",
+                    if l.applies { "applies " } else { "no match" },
+                    l.statement.with_location(),
+                    l.statement.layer,
+                    l.statement.effect
+                ));
+                for n in &l.notes {
+                    s.push_str(&format!("      {n}\n"));
+                }
+            }
+        }
+        if !self.settings.is_empty() {
+            s.push_str(&format!(
+                "settings that may have influenced this: {}\n",
+                self.settings.join(", ")
+            ));
+        }
+        s
+    }
+}

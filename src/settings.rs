@@ -1,0 +1,218 @@
+//! Settings for behaviours AWS documents ambiguously (semantics §9, §10), with the defaults given
+//! there. Every evaluation that a setting influenced names it in its explanation.
+
+use std::fmt;
+
+/// All engine settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    /// SCPs in the pre-September-2025 restricted language (`scp_language = legacy`).
+    pub scp_language_legacy: bool,
+    /// Whether RCPs are evaluated at all.
+    pub rcp_enabled: bool,
+    /// Service prefixes whose resources RCPs govern.
+    pub rcp_supported_services: Vec<String>,
+    /// A same-account grant to a role-session ARN is limited by the session policy (3P behaviour).
+    pub session_policy_limits_session_arn_grants: bool,
+    /// A role session created with MFA passed as AssumeRole parameters carries MFA.
+    pub role_session_mfa_from_assume_role_params: bool,
+    /// A role session created from an MFA-authenticated session carries MFA.
+    pub role_session_inherits_caller_session_mfa: bool,
+    /// A negated operator whose policy value holds an unresolved variable matches (AWS docs).
+    pub negated_op_matches_unresolved_variable: bool,
+    /// A multivalued request key under an operator without `ForAllValues:`/`ForAnyValue:`
+    /// never matches (`no_match`, default); `any` treats it like `ForAnyValue:`.
+    pub multivalued_key_without_set_operator_matches_any: bool,
+    /// `NotPrincipal` exceptions must list the caller's parent ARNs too.
+    pub notprincipal_requires_parent_arns: bool,
+    /// Only `"*"` covers a request for an action without resource-level permissions.
+    pub wildcard_only_actions_require_star: bool,
+    /// Report a missing SCP allow with AWS's "explicit deny" wording.
+    pub scp_missing_allow_aws_message: bool,
+    /// Reject documents that only have warnings.
+    pub strict_validation: bool,
+}
+
+/// The RCP-enforced services at the time of writing (data, not code: override with the
+/// `rcp_supported_services` setting).
+pub const DEFAULT_RCP_SERVICES: &[&str] = &[
+    "s3",
+    "sts",
+    "kms",
+    "sqs",
+    "secretsmanager",
+    "ecr",
+    "aoss",
+    "cognito-idp",
+    "logs",
+    "dynamodb",
+];
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            scp_language_legacy: false,
+            rcp_enabled: true,
+            rcp_supported_services: DEFAULT_RCP_SERVICES.iter().map(|s| s.to_string()).collect(),
+            session_policy_limits_session_arn_grants: false,
+            role_session_mfa_from_assume_role_params: false,
+            role_session_inherits_caller_session_mfa: true,
+            negated_op_matches_unresolved_variable: true,
+            multivalued_key_without_set_operator_matches_any: false,
+            notprincipal_requires_parent_arns: true,
+            wildcard_only_actions_require_star: false,
+            scp_missing_allow_aws_message: false,
+            strict_validation: false,
+        }
+    }
+}
+
+/// The names accepted by [`Settings::set`].
+pub const SETTING_NAMES: &[&str] = &[
+    "scp_language",
+    "rcp_enabled",
+    "rcp_supported_services",
+    "session_policy_limits_session_arn_grants",
+    "role_session_mfa_from_assume_role_params",
+    "role_session_inherits_caller_session_mfa",
+    "negated_op_matches_unresolved_variable",
+    "multivalued_key_without_set_operator",
+    "notprincipal_requires_parent_arns",
+    "wildcard_only_actions_require_star",
+    "scp_missing_allow_label",
+    "strict_validation",
+];
+
+/// A setting name or value that was not understood.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SettingError(pub String);
+
+impl fmt::Display for SettingError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+fn parse_bool(name: &str, v: &str) -> Result<bool, SettingError> {
+    match v.to_ascii_lowercase().as_str() {
+        "true" | "yes" | "on" | "1" => Ok(true),
+        "false" | "no" | "off" | "0" => Ok(false),
+        _ => Err(SettingError(format!(
+            "setting {name} takes true or false, not \"{v}\""
+        ))),
+    }
+}
+
+impl Settings {
+    /// Sets one setting from its textual value (as on the command line: `name=value`).
+    pub fn set(&mut self, name: &str, value: &str) -> Result<(), SettingError> {
+        match name {
+            "scp_language" => {
+                self.scp_language_legacy = match value {
+                    "legacy" => true,
+                    "full" => false,
+                    _ => {
+                        return Err(SettingError(format!(
+                            "scp_language is legacy or full, not \"{value}\""
+                        )))
+                    }
+                }
+            }
+            "rcp_enabled" => self.rcp_enabled = parse_bool(name, value)?,
+            "rcp_supported_services" => {
+                self.rcp_supported_services = value
+                    .split(',')
+                    .map(|s| s.trim().to_ascii_lowercase())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            }
+            "session_policy_limits_session_arn_grants" => {
+                self.session_policy_limits_session_arn_grants = parse_bool(name, value)?
+            }
+            "role_session_mfa_from_assume_role_params" => {
+                self.role_session_mfa_from_assume_role_params = parse_bool(name, value)?
+            }
+            "role_session_inherits_caller_session_mfa" => {
+                self.role_session_inherits_caller_session_mfa = parse_bool(name, value)?
+            }
+            "negated_op_matches_unresolved_variable" => {
+                self.negated_op_matches_unresolved_variable = parse_bool(name, value)?
+            }
+            "multivalued_key_without_set_operator" => {
+                self.multivalued_key_without_set_operator_matches_any = match value {
+                    "no_match" => false,
+                    "any" => true,
+                    _ => {
+                        return Err(SettingError(format!(
+                        "multivalued_key_without_set_operator is no_match or any, not \"{value}\""
+                    )))
+                    }
+                }
+            }
+            "notprincipal_requires_parent_arns" => {
+                self.notprincipal_requires_parent_arns = parse_bool(name, value)?
+            }
+            "wildcard_only_actions_require_star" => {
+                self.wildcard_only_actions_require_star = parse_bool(name, value)?
+            }
+            "scp_missing_allow_label" => {
+                self.scp_missing_allow_aws_message = match value {
+                    "implicit" => false,
+                    "aws_message" => true,
+                    _ => {
+                        return Err(SettingError(format!(
+                            "scp_missing_allow_label is implicit or aws_message, not \"{value}\""
+                        )))
+                    }
+                }
+            }
+            "strict_validation" => self.strict_validation = parse_bool(name, value)?,
+            _ => {
+                let hint = crate::diag::did_you_mean(name, SETTING_NAMES.iter().copied())
+                    .map(|s| format!(" (did you mean {s}?)"))
+                    .unwrap_or_default();
+                return Err(SettingError(format!("unknown setting \"{name}\"{hint}")));
+            }
+        }
+        Ok(())
+    }
+
+    /// Parses `name=value`.
+    pub fn set_pair(&mut self, pair: &str) -> Result<(), SettingError> {
+        let (n, v) = pair
+            .split_once('=')
+            .ok_or_else(|| SettingError(format!("expected name=value, got \"{pair}\"")))?;
+        self.set(n.trim(), v.trim())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_follow_semantics_section_10() {
+        let s = Settings::default();
+        assert!(
+            !s.scp_language_legacy && s.rcp_enabled && !s.session_policy_limits_session_arn_grants
+        );
+        assert!(
+            !s.role_session_mfa_from_assume_role_params
+                && s.role_session_inherits_caller_session_mfa
+        );
+        assert!(s.negated_op_matches_unresolved_variable && s.notprincipal_requires_parent_arns);
+        assert!(!s.wildcard_only_actions_require_star && !s.strict_validation);
+    }
+
+    #[test]
+    fn unknown_settings_and_values_are_errors() {
+        let mut s = Settings::default();
+        assert!(s.set("scp_language", "legacy").is_ok() && s.scp_language_legacy);
+        assert!(s
+            .set("scp_languag", "legacy")
+            .unwrap_err()
+            .0
+            .contains("did you mean scp_language"));
+        assert!(s.set("rcp_enabled", "maybe").is_err());
+    }
+}
