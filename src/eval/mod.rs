@@ -680,6 +680,28 @@ impl PolicySet {
         (a.scp, a.rcp)
     }
 
+    /// Reference-evaluator hook: applies statement `id`'s principal and conditions only (the
+    /// reference evaluator matches actions and resources itself).
+    #[doc(hidden)]
+    pub fn principal_and_conditions<L: KeyLookup>(
+        &self,
+        id: u32,
+        req: &Request<'_>,
+        ctx: &L,
+    ) -> Option<Option<GrantKind>> {
+        let st = &self.stmts[id as usize];
+        let grant = match &st.principal {
+            Some(p) => Some(self.principal_match(p, req.principal, ctx)?),
+            None => None,
+        };
+        for c in &st.conditions {
+            if !c.eval(ctx, &self.settings).0 {
+                return None;
+            }
+        }
+        Some(grant)
+    }
+
     /// Reference-evaluator hook: decides from a caller-supplied applicability test per statement
     /// (used by the property tests, which walk every statement with naive matchers).
     #[doc(hidden)]
