@@ -16,12 +16,37 @@ struct Cli {
 enum Command {
     /// Run case files: policies, requests and expected decisions.
     Test(cli::test::TestArgs),
+    /// Decide one request and explain which statements decided it.
+    Eval(Box<cli::eval::EvalArgs>),
+    /// Validate policy files and report problems with their line and column.
+    Lint(cli::lint::LintArgs),
+    /// Evaluate an `aws iam simulate-custom-policy` request JSON and print the API's response shape.
+    Simulate(cli::simulate::SimulateArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    #[command(after_help = "Example:\n  iamsim completions bash > /etc/bash_completion.d/iamsim")]
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
 }
 
 fn main() {
     let cli = Cli::parse();
     let code = match &cli.command {
         Command::Test(a) => cli::test::run(a),
+        Command::Eval(a) => cli::eval::run(a),
+        Command::Lint(a) => cli::lint::run(a),
+        Command::Simulate(a) => cli::simulate::run(a),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            clap_complete::generate(
+                *shell,
+                &mut Cli::command(),
+                "iamsim",
+                &mut std::io::stdout(),
+            );
+            0
+        }
     };
     std::process::exit(code);
 }

@@ -204,6 +204,7 @@ impl PolicyLoader {
                 // the string itself.
                 for s in &mut p.statements {
                     s.pos = v.pos;
+                    s.end = v.end;
                 }
                 p.file = file.to_string();
                 self.warnings.extend(w);

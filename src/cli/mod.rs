@@ -1,5 +1,9 @@
 //! Command-line subcommands, one module each; `main.rs` only dispatches.
 
+pub mod eval;
+pub mod lint;
+pub mod scenario_args;
+pub mod simulate;
 pub mod test;
 
 /// Exit status: success (allowed / all tests passed / nothing found).

@@ -34,6 +34,8 @@ impl fmt::Display for Pos {
 pub struct Json {
     /// Where the value starts.
     pub pos: Pos,
+    /// Just after the value's last character.
+    pub end: Pos,
     /// The value itself.
     pub kind: JsonKind,
 }
@@ -297,7 +299,11 @@ impl Reader<'_> {
                 )))
             }
         };
-        Ok(Json { pos, kind })
+        Ok(Json {
+            pos,
+            end: self.pos(),
+            kind,
+        })
     }
 
     fn check_depth(&self, depth: usize) -> Result<(), JsonError> {

@@ -114,6 +114,8 @@ pub struct Statement {
     pub conditions: Vec<Condition>,
     /// Where the statement object starts.
     pub pos: Pos,
+    /// Just after the statement object's closing brace.
+    pub end: Pos,
 }
 
 impl Statement {

@@ -704,6 +704,7 @@ impl Parser<'_> {
             resource,
             conditions,
             pos: j.pos,
+            end: j.end,
         })
     }
 

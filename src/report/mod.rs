@@ -145,6 +145,9 @@ pub struct Explanation {
 /// One traced statement.
 #[derive(Debug, Clone, Serialize)]
 pub struct TraceLine {
+    /// Statement id in the policy set.
+    #[serde(skip)]
+    pub id: u32,
     /// The statement.
     pub statement: StatementRef,
     /// Whether it applied.
@@ -198,13 +201,26 @@ pub fn explain<L: KeyLookup>(
             }
         }
         lines.push(TraceLine {
+            id: t.id,
             statement: sref,
             applies: t.applies,
             notes,
         });
     }
     if req.resource == "*" {
-        settings.push("wildcard_only_actions_require_star".into());
+        // Only when an ARN pattern (not "*") covered the resource-less request (semantics §9.9).
+        let via_arn = lines.iter().any(|l| {
+            let (_, _, pi, si) = set.statement_info(l.id);
+            let st = &set.policies()[pi].policy.statements[si];
+            l.applies
+                && st
+                    .resource
+                    .as_ref()
+                    .is_some_and(|r| !r.negated && !r.patterns.iter().any(|p| p == "*"))
+        });
+        if via_arn {
+            settings.push("wildcard_only_actions_require_star".into());
+        }
     }
     if req.preset == crate::context::Preset::RoleMfa {
         settings.push("role_session_mfa_from_assume_role_params".into());

@@ -1,0 +1,284 @@
+//! Integration tests of the `iamsim` binary: each subcommand on files in testdata/, asserting
+//! output and exit status.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn iamsim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_iamsim"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run iamsim")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn test_subcommand_runs_bundled_cases_and_prints_closing_line() {
+    let o = iamsim(&["test", "testdata/cases"]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    let last = stdout(&o).lines().last().unwrap_or("").to_string();
+    assert!(last.ends_with("passed, 0 failed"), "{last}");
+}
+
+#[test]
+fn test_subcommand_reports_failures_with_exit_1() {
+    let dir = std::env::temp_dir().join(format!("iamsim-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = dir.join("fail.json");
+    std::fs::write(&f, r#"{"tests":[{"name":"wrong","identity_policies":[{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*"}}],"action":"s3:GetObject","resource":"arn:aws:s3:::b/k","expect":"implicitDeny"}]}"#).unwrap();
+    let o = iamsim(&["test", f.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert!(
+        out.contains("FAIL") && out.contains("wrong: expected implicitDeny, got allowed"),
+        "{out}"
+    );
+    assert!(out.trim_end().ends_with("0 passed, 1 failed"), "{out}");
+}
+
+#[test]
+fn test_subcommand_invalid_file_names_line_and_column_with_exit_2() {
+    let dir = std::env::temp_dir().join(format!("iamsim-cli-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = dir.join("bad.json");
+    std::fs::write(&f, "{\"tests\": [\n  {\"name\": \"x\", \"action\": \"s3:GetObject\", \"context\": \"consol\", \"expect\": \"allowed\"}\n]}").unwrap();
+    let o = iamsim(&["test", f.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.contains("bad.json:2:") && err.contains("unknown context preset \"consol\""),
+        "{err}"
+    );
+}
+
+#[test]
+fn eval_explains_an_explicit_deny_with_file_and_line() {
+    let o = iamsim(&[
+        "eval",
+        "--identity",
+        "testdata/policies/force-mfa.json",
+        "--identity",
+        "testdata/policies/admin.json",
+        "--action",
+        "s3:ListAllMyBuckets",
+        "--context",
+        "access-keys",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert!(out.contains("decision: explicitDeny"), "{out}");
+    assert!(
+        out.contains(
+            "force-mfa.json#DenyAllExceptListedIfNoMFA (testdata/policies/force-mfa.json:34:5)"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("key absent, IfExists applied"), "{out}");
+}
+
+#[test]
+fn eval_allowed_exits_0_and_json_is_parseable() {
+    let o = iamsim(&[
+        "eval",
+        "--identity",
+        "testdata/policies/force-mfa.json",
+        "--identity",
+        "testdata/policies/admin.json",
+        "--action",
+        "s3:ListAllMyBuckets",
+        "--context",
+        "console-mfa",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["explanation"]["decision"], "allowed");
+    assert_eq!(v["context_keys"]["aws:MultiFactorAuthPresent"], "true");
+}
+
+#[test]
+fn eval_repeated_key_becomes_multivalued() {
+    let dir = std::env::temp_dir().join(format!("iamsim-cli-mv-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join("p.json");
+    std::fs::write(&p, r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"ec2:CreateTags","Resource":"*","Condition":{"ForAllValues:StringEquals":{"aws:TagKeys":["Dept","Owner"]}}}}"#).unwrap();
+    let p = p.to_str().unwrap();
+    let ok = iamsim(&[
+        "eval",
+        "--identity",
+        p,
+        "-a",
+        "ec2:CreateTags",
+        "-k",
+        "aws:TagKeys=Dept",
+        "-k",
+        "aws:TagKeys=Owner",
+    ]);
+    assert_eq!(ok.status.code(), Some(0), "{}", stdout(&ok));
+    let no = iamsim(&[
+        "eval",
+        "--identity",
+        p,
+        "-a",
+        "ec2:CreateTags",
+        "-k",
+        "aws:TagKeys=Dept",
+        "-k",
+        "aws:TagKeys=Cost",
+    ]);
+    assert_eq!(no.status.code(), Some(1));
+}
+
+#[test]
+fn eval_scenario_file_and_bad_inputs() {
+    let o = iamsim(&[
+        "eval",
+        "--scenario",
+        "testdata/simulate/missing.json",
+        "-a",
+        "s3:GetObject",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("cannot read file"), "{}", stderr(&o));
+    let o = iamsim(&["eval", "-a", "s3:GetObject", "--context", "nope"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("unknown context preset"));
+    let o = iamsim(&[
+        "eval",
+        "--identity",
+        "testdata/lint/broken.json",
+        "-a",
+        "s3:GetObject",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("broken.json:6:7: unknown element \"Efect\""),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn lint_reports_errors_with_caret_and_suggestion() {
+    let o = iamsim(&["lint", "testdata/lint/broken.json"]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert!(
+        out.contains("error[invalid-policy-element]: unknown element \"Efect\""),
+        "{out}"
+    );
+    assert!(out.contains("--> testdata/lint/broken.json:6:7"), "{out}");
+    assert!(
+        out.contains("6 |       \"Efect\": \"Allow\",\n  |       ^"),
+        "{out}"
+    );
+    assert!(
+        out.contains("help: did you mean \"BoolIfExists\"?"),
+        "{out}"
+    );
+    assert!(out.contains("3 errors"), "{out}");
+}
+
+#[test]
+fn lint_warnings_pass_unless_denied() {
+    let o = iamsim(&["lint", "testdata/lint/warnings.json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(stdout(&o).contains("warning[missing-qualifier]"));
+    let o = iamsim(&["lint", "--deny-warnings", "testdata/lint/warnings.json"]);
+    assert_eq!(o.status.code(), Some(1));
+    let o = iamsim(&["lint", "--format", "json", "testdata/lint/warnings.json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["errors"], 0);
+    assert!(v["warnings"].as_u64().unwrap() >= 3);
+}
+
+#[test]
+fn lint_reads_stdin_and_unreadable_files_exit_2() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_iamsim"))
+        .args(["lint", "--kind", "scp", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(br#"{"Statement":{"Effect":"Deny","Action":"*","Resource":"*"}}"#)
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("missing-version"), "{}", stdout(&o));
+    let o = iamsim(&["lint", "testdata/does-not-exist.json"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn simulate_prints_the_api_response_shape() {
+    let o = iamsim(&[
+        "simulate",
+        "--cli-input-json",
+        "testdata/simulate/request.json",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let r = v["EvaluationResults"].as_array().unwrap();
+    assert_eq!(r.len(), 3);
+    assert_eq!(r[0]["EvalActionName"], "s3:ListAllMyBuckets");
+    assert_eq!(r[0]["EvalDecision"], "allowed");
+    assert_eq!(
+        r[0]["MatchedStatements"][0]["SourcePolicyId"],
+        "PolicyInputList.1"
+    );
+    assert_eq!(r[0]["MatchedStatements"][0]["StartPosition"]["Line"], 1);
+    assert_eq!(r[2]["EvalActionName"], "ec2:DescribeInstances");
+    assert_eq!(r[2]["EvalDecision"], "implicitDeny");
+    assert_eq!(
+        r[2]["PermissionsBoundaryDecisionDetail"]["AllowedByPermissionsBoundary"],
+        false
+    );
+}
+
+#[test]
+fn simulate_rejects_unknown_context_key_type() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_iamsim"))
+        .args(["simulate", "--cli-input-json", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(br#"{"PolicyInputList":[],"ActionNames":["s3:GetObject"],"ContextEntries":[{"ContextKeyName":"k","ContextKeyValues":["v"],"ContextKeyType":"text"}]}"#).unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("unknown ContextKeyType \"text\""),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn completions_and_help_are_available() {
+    let o = iamsim(&["completions", "bash"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout(&o).contains("iamsim"));
+    for sub in ["test", "eval", "lint", "simulate"] {
+        let o = iamsim(&[sub, "--help"]);
+        assert_eq!(o.status.code(), Some(0));
+        assert!(
+            stdout(&o).contains("Example:"),
+            "{sub} --help has no example"
+        );
+    }
+}
