@@ -31,6 +31,9 @@ pub struct Settings {
     pub scp_missing_allow_aws_message: bool,
     /// Reject documents that only have warnings.
     pub strict_validation: bool,
+    /// Input limits (`max_policy_bytes`, `max_json_depth`, `max_statements`, `max_values`,
+    /// `max_pattern_length`).
+    pub limits: crate::policy::InputLimits,
 }
 
 /// The RCP-enforced services at the time of writing (data, not code: override with the
@@ -63,6 +66,7 @@ impl Default for Settings {
             wildcard_only_actions_require_star: false,
             scp_missing_allow_aws_message: false,
             strict_validation: false,
+            limits: Default::default(),
         }
     }
 }
@@ -81,6 +85,11 @@ pub const SETTING_NAMES: &[&str] = &[
     "wildcard_only_actions_require_star",
     "scp_missing_allow_label",
     "strict_validation",
+    "max_policy_bytes",
+    "max_json_depth",
+    "max_statements",
+    "max_values",
+    "max_pattern_length",
 ];
 
 /// A setting name or value that was not understood.
@@ -103,7 +112,24 @@ fn parse_bool(name: &str, v: &str) -> Result<bool, SettingError> {
     }
 }
 
+fn parse_count(name: &str, v: &str) -> Result<usize, SettingError> {
+    v.parse::<usize>().ok().filter(|n| *n > 0).ok_or_else(|| {
+        SettingError(format!(
+            "setting {name} takes a positive whole number, not \"{v}\""
+        ))
+    })
+}
+
 impl Settings {
+    /// The options for reading policies under these settings.
+    pub fn parse_options(&self) -> crate::policy::ParseOptions {
+        crate::policy::ParseOptions {
+            scp_legacy: self.scp_language_legacy,
+            strict: self.strict_validation,
+            limits: self.limits,
+        }
+    }
+
     /// Sets one setting from its textual value (as on the command line: `name=value`).
     pub fn set(&mut self, name: &str, value: &str) -> Result<(), SettingError> {
         match name {
@@ -167,6 +193,11 @@ impl Settings {
                 }
             }
             "strict_validation" => self.strict_validation = parse_bool(name, value)?,
+            "max_policy_bytes" => self.limits.max_bytes = parse_count(name, value)?,
+            "max_json_depth" => self.limits.max_depth = parse_count(name, value)?,
+            "max_statements" => self.limits.max_statements = parse_count(name, value)?,
+            "max_values" => self.limits.max_values = parse_count(name, value)?,
+            "max_pattern_length" => self.limits.max_pattern_len = parse_count(name, value)?,
             _ => {
                 let hint = crate::diag::did_you_mean(name, SETTING_NAMES.iter().copied())
                     .map(|s| format!(" (did you mean {s}?)"))

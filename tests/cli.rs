@@ -282,3 +282,75 @@ fn completions_and_help_are_available() {
         );
     }
 }
+
+#[test]
+fn hostile_inputs_are_refused_with_file_line_and_limit() {
+    let dir = std::env::temp_dir().join(format!("iamsim-cli-hostile-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let deep = dir.join("deep.json");
+    std::fs::write(&deep, format!("{{\"Statement\": {}", "[".repeat(100_000))).unwrap();
+    let o = iamsim(&[
+        "eval",
+        "--identity",
+        deep.to_str().unwrap(),
+        "-a",
+        "s3:GetObject",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("deep.json:1:")
+            && stderr(&o).contains("nesting deeper than the limit of 64"),
+        "{}",
+        stderr(&o)
+    );
+    let o = iamsim(&[
+        "eval",
+        "--setting",
+        "max_statements=1",
+        "--identity",
+        "testdata/policies/force-mfa.json",
+        "-a",
+        "s3:GetObject",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("force-mfa.json:3:") && stderr(&o).contains("max_statements"),
+        "{}",
+        stderr(&o)
+    );
+    let bad_utf8 = dir.join("latin1.json");
+    std::fs::write(&bad_utf8, b"{\"Statement\": \"\xff\"}").unwrap();
+    let o = iamsim(&["lint", bad_utf8.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("not valid UTF-8"), "{}", stderr(&o));
+}
+
+#[test]
+fn adversarial_wildcard_pattern_is_answered_correctly() {
+    let dir = std::env::temp_dir().join(format!("iamsim-cli-wild-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join("p.json");
+    let pattern = format!("arn:aws:s3:::{}b", "a*".repeat(2500));
+    std::fs::write(&p, format!(r#"{{"Version":"2012-10-17","Statement":{{"Effect":"Allow","Action":"s3:GetObject","Resource":"{pattern}"}}}}"#)).unwrap();
+    let long = format!("arn:aws:s3:::{}", "a".repeat(5000));
+    let o = iamsim(&[
+        "eval",
+        "--identity",
+        p.to_str().unwrap(),
+        "-a",
+        "s3:GetObject",
+        "-r",
+        &long,
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let o = iamsim(&[
+        "eval",
+        "--identity",
+        p.to_str().unwrap(),
+        "-a",
+        "s3:GetObject",
+        "-r",
+        &format!("{long}b"),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}

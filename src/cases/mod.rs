@@ -138,7 +138,13 @@ impl PolicyLoader {
             return Ok(p.clone());
         }
         let shown = path.display().to_string();
-        let j = read_json(path)?;
+        let text = read_text(path)?;
+        let limits = json::Limits {
+            max_depth: self.options.limits.max_depth,
+            max_bytes: self.options.limits.max_bytes,
+        };
+        let j = json::parse_with(&text, limits)
+            .map_err(|e| InputError::new(&shown, e.pos, "", e.message))?;
         let (p, w) = parse_policy(&j, &shown, &shown, kind, self.options).map_err(|ds| {
             let first = ds.iter().find(|d| d.is_error()).unwrap_or(&ds[0]);
             InputError::from_diag(first)
@@ -332,10 +338,7 @@ pub fn read_scenario(
             })?;
         }
     }
-    loader.options = ParseOptions {
-        scp_legacy: settings.scp_language_legacy,
-        strict: settings.strict_validation,
-    };
+    loader.options = settings.parse_options();
     let principal = match f.get("principal") {
         None => Principal::parse(DEFAULT_PRINCIPAL).expect("default principal"),
         Some(v) => {
@@ -631,8 +634,14 @@ const TEST_EXTRA_FIELDS: &[&str] = &[
 
 /// Loads a case file.
 pub fn load_case_file(path: &Path) -> Result<CaseFile, InputError> {
+    let text = read_text(path)?;
+    load_case_text(&text, path)
+}
+
+/// Loads a case file from its text; `path` names it and anchors `{"file": ...}` references.
+pub fn load_case_text(text: &str, path: &Path) -> Result<CaseFile, InputError> {
     let file = path.display().to_string();
-    let root = read_json(path)?;
+    let root = json::parse(text).map_err(|e| InputError::new(&file, e.pos, "", e.message))?;
     let base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let Some(_) = root.as_object() else {
         return Err(InputError::new(

@@ -174,7 +174,7 @@ pub fn run(args: &LintArgs) -> i32 {
         };
         let opts = ParseOptions {
             scp_legacy: args.scp_legacy,
-            strict: false,
+            ..Default::default()
         };
         let mut diags = match parse_policy_text(&text, &name, &name, kind, opts) {
             Ok((_, w)) => w,

@@ -114,8 +114,7 @@ impl ScenarioArgs {
                 .set_pair(pair)
                 .map_err(|e| cli_error("--setting", e.0))?;
         }
-        loader.options.scp_legacy = sc.settings.scp_language_legacy;
-        loader.options.strict = sc.settings.strict_validation;
+        loader.options = sc.settings.parse_options();
         if let Some(p) = &self.principal {
             spec.principal = Principal::parse(p).map_err(|e| cli_error("--principal", e.0))?;
         }

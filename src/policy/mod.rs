@@ -6,7 +6,7 @@ mod parse;
 pub mod variable;
 
 pub use operator::{BaseOp, Family, Operator, SetOp};
-pub use parse::{parse_policy, parse_policy_text, ParseOptions};
+pub use parse::{parse_policy, parse_policy_text, InputLimits, ParseOptions};
 
 use crate::json::Pos;
 use std::fmt;

@@ -15,6 +15,37 @@ pub struct ParseOptions {
     pub scp_legacy: bool,
     /// Treat §6.2 warnings as errors.
     pub strict: bool,
+    /// Input limits.
+    pub limits: InputLimits,
+}
+
+/// Limits on policy input, so hostile documents are refused with a clear error. Each is a
+/// setting (`max_policy_bytes`, `max_json_depth`, `max_statements`, `max_values`,
+/// `max_pattern_length`). AWS's own, much smaller size quotas are warnings in `iamsim lint`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InputLimits {
+    /// Maximum size of one policy document in bytes.
+    pub max_bytes: usize,
+    /// Maximum JSON nesting depth.
+    pub max_depth: usize,
+    /// Maximum statements in one policy.
+    pub max_statements: usize,
+    /// Maximum values in one element (actions, resources, principals, condition values).
+    pub max_values: usize,
+    /// Maximum length of one pattern or value, in characters.
+    pub max_pattern_len: usize,
+}
+
+impl Default for InputLimits {
+    fn default() -> Self {
+        InputLimits {
+            max_bytes: 4 * 1024 * 1024,
+            max_depth: 64,
+            max_statements: 10_000,
+            max_values: 10_000,
+            max_pattern_len: 10_000,
+        }
+    }
 }
 
 const TOP_KEYS: &[&str] = &["Version", "Id", "Statement"];
@@ -81,7 +112,11 @@ pub fn parse_policy_text(
     kind: PolicyKind,
     opts: ParseOptions,
 ) -> Result<(Policy, Vec<Diagnostic>), Vec<Diagnostic>> {
-    match json::parse(text) {
+    let limits = json::Limits {
+        max_depth: opts.limits.max_depth,
+        max_bytes: opts.limits.max_bytes,
+    };
+    match json::parse_with(text, limits) {
         Ok(j) => parse_policy(&j, file, name, kind, opts),
         Err(e) => Err(vec![Diagnostic::new(
             Severity::Error,
@@ -302,6 +337,19 @@ impl Parser<'_> {
                 }
             },
         };
+        if stmts.len() > self.opts.limits.max_statements {
+            self.error(
+                "limit-exceeded",
+                format!(
+                    "the policy has {} statements, more than the limit of {} (setting max_statements)",
+                    stmts.len(),
+                    self.opts.limits.max_statements
+                ),
+                j.get("Statement").map(|s| s.pos).unwrap_or(j.pos),
+                "Statement",
+            );
+            return None;
+        }
         let single = matches!(
             j.get("Statement").map(|s| &s.kind),
             Some(JsonKind::Object(_))
@@ -847,14 +895,55 @@ impl Parser<'_> {
     }
 
     /// A string or an array of strings.
+    fn check_len(&mut self, s: &str, pos: json::Pos, path: &str) -> bool {
+        let n = s.chars().count();
+        if n > self.opts.limits.max_pattern_len {
+            self.error(
+                "limit-exceeded",
+                format!(
+                    "a value of {n} characters is longer than the limit of {} (setting max_pattern_length)",
+                    self.opts.limits.max_pattern_len
+                ),
+                pos,
+                path,
+            );
+            return false;
+        }
+        true
+    }
+
+    fn check_count(&mut self, n: usize, pos: json::Pos, path: &str) -> bool {
+        if n > self.opts.limits.max_values {
+            self.error(
+                "limit-exceeded",
+                format!(
+                    "{n} values, more than the limit of {} (setting max_values)",
+                    self.opts.limits.max_values
+                ),
+                pos,
+                path,
+            );
+            return false;
+        }
+        true
+    }
+
     fn string_list(&mut self, v: &Json, path: &str, what: &str) -> Option<Vec<String>> {
         match &v.kind {
-            JsonKind::String(s) => Some(vec![s.clone()]),
+            JsonKind::String(s) => self.check_len(s, v.pos, path).then(|| vec![s.clone()]),
             JsonKind::Array(items) => {
+                if !self.check_count(items.len(), v.pos, path) {
+                    return None;
+                }
                 let mut out = Vec::new();
                 for (i, it) in items.iter().enumerate() {
                     match it.as_str() {
-                        Some(s) => out.push(s.to_string()),
+                        Some(s) => {
+                            if !self.check_len(s, it.pos, &format!("{path}[{i}]")) {
+                                return None;
+                            }
+                            out.push(s.to_string())
+                        }
                         None => {
                             self.error(
                                 "data-type-mismatch",
@@ -998,10 +1087,17 @@ impl Parser<'_> {
                 }
                 let values = match &km.value.kind {
                     JsonKind::Array(items) => {
+                        if !self.check_count(items.len(), km.value.pos, &kpath) {
+                            continue;
+                        }
                         let mut vs = Vec::new();
                         for (i, it) in items.iter().enumerate() {
                             match it.scalar_text() {
-                                Some(t) => vs.push(t),
+                                Some(t) => {
+                                    if self.check_len(&t, it.pos, &kpath) {
+                                        vs.push(t)
+                                    }
+                                }
                                 None => self.error(
                                     "data-type-mismatch",
                                     format!("a condition value must be a string, number or boolean, found {}", it.type_name()),
@@ -1021,6 +1117,7 @@ impl Parser<'_> {
                         vs
                     }
                     _ => match km.value.scalar_text() {
+                        Some(t) if !self.check_len(&t, km.value.pos, &kpath) => continue,
                         Some(t) => vec![t],
                         None => {
                             self.error(
@@ -1392,10 +1489,39 @@ mod tests {
             PolicyKind::Scp,
             ParseOptions {
                 scp_legacy: true,
-                strict: false,
+                ..Default::default()
             },
         );
         assert!(r.is_err());
+    }
+
+    #[test]
+    fn every_input_limit_is_an_error_naming_the_limit() {
+        let small = ParseOptions {
+            limits: InputLimits {
+                max_bytes: 4096,
+                max_depth: 8,
+                max_statements: 2,
+                max_values: 3,
+                max_pattern_len: 20,
+            },
+            ..Default::default()
+        };
+        let run = |t: &str| {
+            let ds = parse_policy_text(t, "p.json", "p", PolicyKind::Identity, small).unwrap_err();
+            ds.into_iter().find(|d| d.is_error()).unwrap().message
+        };
+        let s = r#"{"Effect":"Allow","Action":"s3:*","Resource":"*"}"#;
+        assert!(run(&format!(r#"{{"Statement":[{s},{s},{s}]}}"#)).contains("max_statements"));
+        assert!(run(
+            r#"{"Statement":{"Effect":"Allow","Action":["a:a","a:b","a:c","a:d"],"Resource":"*"}}"#
+        )
+        .contains("max_values"));
+        assert!(run(r#"{"Statement":{"Effect":"Allow","Action":"s3:aaaaaaaaaaaaaaaaaaaaaaaaa","Resource":"*"}}"#).contains("max_pattern_length"));
+        assert!(run(&format!(r#"{{"Statement":{}}}"#, "[".repeat(20)))
+            .contains("nesting deeper than the limit of 8"));
+        assert!(run(&format!(r#"{{"Statement":[{}]}}"#, s.repeat(100)))
+            .contains("larger than the limit of 4096"));
     }
 
     #[test]
