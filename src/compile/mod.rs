@@ -2,9 +2,9 @@
 //! statements that can match.
 //!
 //! Layout:
-//! * every statement of every policy becomes a [`CStatement`] with a [`Layer`] (identity, boundary,
+//! * every statement of every policy becomes a `CStatement` with a [`Layer`] (identity, boundary,
 //!   session, SCP level n, RCP level n, resource policy), numbered in evaluation order;
-//! * the [`ActionIndex`] maps a request action to candidate statements: statements whose actions
+//! * the `ActionIndex` maps a request action to candidate statements: statements whose actions
 //!   are `*` (or `NotAction`, or a wildcard service prefix) are always candidates; otherwise the
 //!   service prefix selects a bucket holding literal action names in a hash map, `svc:*`
 //!   statements, and the remaining wildcard patterns;
@@ -13,6 +13,7 @@
 //!   request context is a slot vector rather than a map.
 
 pub(crate) mod condition;
+pub use condition::CondReason;
 pub mod value;
 pub mod wildcard;
 

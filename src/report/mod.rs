@@ -189,12 +189,16 @@ pub fn explain<L: KeyLookup>(
         for c in &t.conditions {
             let cond = &st.conditions[c.index];
             let val = c.value.as_deref().unwrap_or("absent");
+            let why = match (c.reason, c.result) {
+                (crate::compile::condition::CondReason::Compared, true) => "value matched",
+                (crate::compile::condition::CondReason::Compared, false) => "value mismatch",
+                (r, _) => r.describe(),
+            };
             notes.push(format!(
-                "{} {}: {} ({}; request value {val})",
+                "{} {}: {} ({why}; request value {val})",
                 if c.result { "✓" } else { "✗" },
                 cond,
                 if c.result { "true" } else { "false" },
-                c.reason.describe()
             ));
             if c.reason == crate::compile::condition::CondReason::MultivaluedWithoutQualifier {
                 settings.push("multivalued_key_without_set_operator".into());
