@@ -39,6 +39,7 @@
 
 #![warn(missing_docs)]
 
+pub mod account;
 pub mod cases;
 pub mod compile;
 pub mod context;

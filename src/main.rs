@@ -22,6 +22,8 @@ enum Command {
     Lint(cli::lint::LintArgs),
     /// Evaluate an `aws iam simulate-custom-policy` request JSON and print the API's response shape.
     Simulate(cli::simulate::SimulateArgs),
+    /// Audit an account export (authorization details + credential report) for MFA gaps.
+    Account(Box<cli::account::AccountArgs>),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     #[command(after_help = "Example:\n  iamsim completions bash > /etc/bash_completion.d/iamsim")]
     Completions {
@@ -37,6 +39,7 @@ fn main() {
         Command::Eval(a) => cli::eval::run(a),
         Command::Lint(a) => cli::lint::run(a),
         Command::Simulate(a) => cli::simulate::run(a),
+        Command::Account(a) => cli::account::run(a),
         Command::Completions { shell } => {
             use clap::CommandFactory;
             clap_complete::generate(

@@ -1,5 +1,6 @@
 //! Command-line subcommands, one module each; `main.rs` only dispatches.
 
+pub mod account;
 pub mod eval;
 pub mod lint;
 pub mod scenario_args;

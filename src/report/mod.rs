@@ -1,6 +1,8 @@
 //! Explanations: naming statements (`policy#Sid` with file:line), AWS-style messages, and the
 //! full trace of a decision.
 
+pub mod sarif;
+
 use crate::compile::{KeyLookup, Layer, PolicySet};
 use crate::eval::{Decision, Missing, Outcome, Request};
 use crate::policy::Effect;
