@@ -16,12 +16,15 @@ struct Cli {
 enum Command {
     /// Run case files: policies, requests and expected decisions.
     Test(cli::test::TestArgs),
+    /// For every way of calling AWS, does MFA enforcement hold? Leaks, lockouts and their causes.
+    Mfa(Box<cli::mfa::MfaArgs>),
 }
 
 fn main() {
     let cli = Cli::parse();
     let code = match &cli.command {
         Command::Test(a) => cli::test::run(a),
+        Command::Mfa(a) => cli::mfa::run(a),
     };
     std::process::exit(code);
 }
