@@ -1018,3 +1018,91 @@ fn make_row(
         set,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn alice() -> Principal {
+        Principal::parse("arn:aws:iam::111122223333:user/ops/alice").unwrap()
+    }
+
+    #[test]
+    fn default_probes_include_both_device_names_and_the_user_path() {
+        let probes = default_probes(&alice());
+        let create: Vec<&str> = probes
+            .iter()
+            .filter(|p| p.action == "iam:CreateVirtualMFADevice")
+            .map(|p| p.resource.as_str())
+            .collect();
+        assert_eq!(
+            create,
+            [
+                "arn:aws:iam::111122223333:mfa/alice",
+                "arn:aws:iam::111122223333:mfa/alice-phone"
+            ]
+        );
+        let enable = probes
+            .iter()
+            .find(|p| p.action == "iam:EnableMFADevice")
+            .unwrap();
+        assert_eq!(enable.resource, "arn:aws:iam::111122223333:user/ops/alice");
+        assert_eq!(enable.kind, ProbeKind::Enrolment);
+        let cp = probes
+            .iter()
+            .find(|p| p.action == "iam:ChangePassword")
+            .unwrap();
+        assert_eq!(cp.kind, ProbeKind::SelfService);
+    }
+
+    #[test]
+    fn roles_and_root_get_no_enrolment_probes() {
+        for who in [
+            "arn:aws:iam::111122223333:root",
+            "arn:aws:sts::111122223333:assumed-role/R/s",
+        ] {
+            let p = Principal::parse(who).unwrap();
+            assert!(default_probes(&p)
+                .iter()
+                .all(|x| x.kind == ProbeKind::Sensitive));
+        }
+    }
+
+    #[test]
+    fn expand_actions_wildcards_literals_and_resources() {
+        let p = alice();
+        let e = expand_actions(&p, &["s3:*".into()]).unwrap();
+        assert_eq!(e.len(), 2);
+        let e = expand_actions(&p, &["lambda:InvokeFunction".into()]).unwrap();
+        assert_eq!(
+            (e[0].resource.as_str(), e[0].kind),
+            ("*", ProbeKind::Sensitive)
+        );
+        let e = expand_actions(&p, &["s3:GetObject=arn:aws:s3:::b/k".into()]).unwrap();
+        assert_eq!(e[0].resource, "arn:aws:s3:::b/k");
+        assert!(expand_actions(&p, &["GetObject".into()]).is_err());
+        assert!(expand_actions(&p, &["s3:GetObject=".into()]).is_err());
+    }
+
+    #[test]
+    fn resource_policy_governs_only_its_service() {
+        let text = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"arn:aws:s3:::b/*"}]}"#;
+        let (p, _) = parse_policy_text(
+            text,
+            "b.json",
+            "b.json",
+            PolicyKind::Resource,
+            ParseOptions::default(),
+        )
+        .unwrap();
+        assert!(resource_policy_governs(&p, "s3:GetObject"));
+        assert!(!resource_policy_governs(&p, "kms:Decrypt"));
+    }
+
+    #[test]
+    fn federated_users_are_rejected_with_a_reason() {
+        let p = Principal::parse("arn:aws:sts::111122223333:federated-user/bob").unwrap();
+        let e = presets_for(&p).unwrap_err();
+        assert!(e.0.contains("FederatedUser"), "{e}");
+    }
+}
