@@ -107,18 +107,19 @@ fn table(rows: &[&Row], style: Style, legend: &mut Vec<StatementRef>, out: &mut 
                 + 2
         })
         .collect();
-    out.push_str(&format!("{:lw$}", ""));
+    let mut lines = Vec::new();
+    let mut line = format!("{:lw$}", "");
     for (r, w) in rows.iter().zip(&widths) {
-        out.push_str(&style.paint(&format!("{:w$}", r.title()), "1"));
+        line.push_str(&style.paint(&format!("{:w$}", r.title()), "1"));
     }
-    out.push('\n');
-    out.push_str(&style.paint(&format!("{:lw$}", "MFA present"), "2"));
+    lines.push(line);
+    let mut line = style.paint(&format!("{:lw$}", "MFA present"), "2");
     for (r, w) in rows.iter().zip(&widths) {
-        out.push_str(&style.paint(&format!("{:w$}", mfa_text(r)), "2"));
+        line.push_str(&style.paint(&format!("{:w$}", mfa_text(r)), "2"));
     }
-    out.push('\n');
+    lines.push(line);
     for (i, l) in labels.iter().enumerate() {
-        out.push_str(&format!("{l:lw$}"));
+        let mut line = format!("{l:lw$}");
         for ((r, col), w) in rows.iter().zip(&cols).zip(&widths) {
             let text = format!("{:w$}", col[i]);
             let c = &r.cells[i];
@@ -128,8 +129,12 @@ fn table(rows: &[&Row], style: Style, legend: &mut Vec<StatementRef>, out: &mut 
                 (_, Decision::ExplicitDeny) => "31",
                 (_, Decision::ImplicitDeny) => "33",
             };
-            out.push_str(&style.paint(&text, code));
+            line.push_str(&style.paint(&text, code));
         }
+        lines.push(line);
+    }
+    for l in lines {
+        out.push_str(l.trim_end());
         out.push('\n');
     }
 }
