@@ -13,7 +13,8 @@
 //! * [`compile`] — the decision graph: action index, wildcard matchers, condition programs;
 //! * [`eval`] — the evaluation flow across policy types;
 //! * [`report`] — explanations;
-//! * [`cases`] — case files and the `iamsim test` runner.
+//! * [`cases`] — case files and the `iamsim test` runner;
+//! * [`mfa`] — the MFA-enforcement audit behind `iamsim mfa`.
 //!
 //! ```
 //! use iamsim::compile::{PolicySet, Scenario};
@@ -46,6 +47,7 @@ pub mod context;
 pub mod diag;
 pub mod eval;
 pub mod json;
+pub mod mfa;
 pub mod policy;
 pub mod report;
 pub mod settings;

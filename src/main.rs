@@ -16,6 +16,8 @@ struct Cli {
 enum Command {
     /// Run case files: policies, requests and expected decisions.
     Test(cli::test::TestArgs),
+    /// For every way of calling AWS, does MFA enforcement hold? Leaks, lockouts and their causes.
+    Mfa(Box<cli::mfa::MfaArgs>),
     /// Decide one request and explain which statements decided it.
     Eval(Box<cli::eval::EvalArgs>),
     /// Validate policy files and report problems with their line and column.
@@ -36,6 +38,7 @@ fn main() {
     let cli = Cli::parse();
     let code = match &cli.command {
         Command::Test(a) => cli::test::run(a),
+        Command::Mfa(a) => cli::mfa::run(a),
         Command::Eval(a) => cli::eval::run(a),
         Command::Lint(a) => cli::lint::run(a),
         Command::Simulate(a) => cli::simulate::run(a),

@@ -848,11 +848,12 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Whether a JSON file looks like a case file (an object with `tests`); policy files referenced
-/// by case files sit beside them in directories and are skipped.
+/// Whether a JSON file found in a directory is a case file (an object with `tests`); policy and
+/// scenario files that sit beside case files are skipped. A file that is not valid JSON is kept,
+/// so its syntax error is reported.
 fn is_case_file(p: &Path) -> bool {
     match read_json(p) {
-        Ok(j) => j.get("tests").is_some() || j.get("Statement").is_none(),
-        Err(_) => true, // report the syntax error when running it
+        Ok(j) => j.get("tests").is_some(),
+        Err(_) => true,
     }
 }

@@ -3,6 +3,7 @@
 pub mod account;
 pub mod eval;
 pub mod lint;
+pub mod mfa;
 pub mod scenario_args;
 pub mod simulate;
 pub mod test;

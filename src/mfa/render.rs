@@ -1,0 +1,380 @@
+//! Rendering an [`MfaReport`]: a table for a terminal, JSON (schema in `docs/mfa-json.md`) and
+//! SARIF 2.1.0 (one result per leak or lockout, located at the responsible statement).
+
+use super::diagnose::short_label;
+use super::{AccountVariant, Cell, FindingKind, MfaReport, ProbeKind, Row, Status, RULES};
+use crate::eval::{Decision, Missing};
+use crate::report::StatementRef;
+use serde_json::{json, Value};
+
+/// Terminal styling: ANSI colours or none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Style {
+    /// Whether to emit ANSI colour codes.
+    pub color: bool,
+}
+
+impl Style {
+    fn paint(self, s: &str, code: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    }
+}
+
+fn cell_text(c: &Cell, legend: &mut Vec<StatementRef>) -> String {
+    let mut num = |r: &StatementRef| -> usize {
+        match legend.iter().position(|x| x.label == r.label) {
+            Some(i) => i + 1,
+            None => {
+                legend.push(r.clone());
+                legend.len()
+            }
+        }
+    };
+    let mut s = match (c.decision, c.deciding.first()) {
+        (_, _) if c.service_rule.is_some() => match c.decision {
+            Decision::Allowed => "allow*".to_string(),
+            _ => "rule*".to_string(),
+        },
+        (Decision::Allowed, Some(r)) => format!("allow[{}]", num(r)),
+        (Decision::Allowed, None) => "allow".to_string(),
+        (Decision::ExplicitDeny, Some(r)) => format!("DENY[{}]", num(r)),
+        (Decision::ExplicitDeny, None) => "DENY".to_string(),
+        (Decision::ImplicitDeny, _) => match c.missing_allow {
+            Some(Missing::Scp(l)) => format!("none:scp{l}"),
+            Some(Missing::Rcp(l)) => format!("none:rcp{l}"),
+            Some(Missing::Boundary) => "none:bnd".into(),
+            Some(Missing::Session) => "none:ses".into(),
+            Some(
+                Missing::TrustPolicy | Missing::ResourcePolicy | Missing::ResourceCrossAccount,
+            ) => "none:res".into(),
+            _ => "none".into(),
+        },
+    };
+    if c.finding {
+        s.push('!');
+    }
+    s
+}
+
+fn probe_label(c: &Cell) -> String {
+    if c.kind != ProbeKind::Sensitive && c.resource != "*" {
+        let tail = c
+            .resource
+            .rsplit_once(':')
+            .map(|x| x.1)
+            .unwrap_or(&c.resource);
+        format!("{} {tail}", c.action)
+    } else {
+        c.action.clone()
+    }
+}
+
+fn mfa_text(r: &Row) -> &'static str {
+    match r.mfa_present {
+        None => "absent",
+        Some(true) => "true",
+        Some(false) => "false",
+    }
+}
+
+fn table(rows: &[&Row], style: Style, legend: &mut Vec<StatementRef>, out: &mut String) {
+    let Some(first) = rows.first() else { return };
+    let labels: Vec<String> = first.cells.iter().map(probe_label).collect();
+    let lw = labels
+        .iter()
+        .map(|l| l.chars().count())
+        .chain(["MFA present".len()])
+        .max()
+        .unwrap_or(0)
+        + 2;
+    let cols: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| r.cells.iter().map(|c| cell_text(c, legend)).collect())
+        .collect();
+    let widths: Vec<usize> = rows
+        .iter()
+        .zip(&cols)
+        .map(|(r, col)| {
+            col.iter()
+                .map(|s| s.chars().count())
+                .chain([r.title().chars().count()])
+                .max()
+                .unwrap_or(0)
+                + 2
+        })
+        .collect();
+    let mut lines = Vec::new();
+    let mut line = format!("{:lw$}", "");
+    for (r, w) in rows.iter().zip(&widths) {
+        line.push_str(&style.paint(&format!("{:w$}", r.title()), "1"));
+    }
+    lines.push(line);
+    let mut line = style.paint(&format!("{:lw$}", "MFA present"), "2");
+    for (r, w) in rows.iter().zip(&widths) {
+        line.push_str(&style.paint(&format!("{:w$}", mfa_text(r)), "2"));
+    }
+    lines.push(line);
+    for (i, l) in labels.iter().enumerate() {
+        let mut line = format!("{l:lw$}");
+        for ((r, col), w) in rows.iter().zip(&cols).zip(&widths) {
+            let text = format!("{:w$}", col[i]);
+            let c = &r.cells[i];
+            let code = match (c.finding, c.decision) {
+                (true, _) => "1;31",
+                (_, Decision::Allowed) => "32",
+                (_, Decision::ExplicitDeny) => "31",
+                (_, Decision::ImplicitDeny) => "33",
+            };
+            line.push_str(&style.paint(&text, code));
+        }
+        lines.push(line);
+    }
+    for l in lines {
+        out.push_str(l.trim_end());
+        out.push('\n');
+    }
+}
+
+/// Renders the report for a terminal.
+pub fn to_text(r: &MfaReport, style: Style) -> String {
+    let mut out = format!(
+        "MFA enforcement audit: {} ({})\n",
+        r.principal, r.principal_kind
+    );
+    let settings: Vec<String> = r.settings.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    out.push_str(&format!("settings: {}\n", settings.join(", ")));
+    let mut legend = Vec::new();
+    for (variant, title) in [
+        (AccountVariant::AsGiven, if r.scps { "As given (member account)" } else { "As given" }),
+        (AccountVariant::Management, "As the organization's management account (SCPs do not apply)"),
+        (AccountVariant::AutomationRole, "An automation role session in the account (its own policies allow everything; only SCPs/RCPs decide)"),
+    ] {
+        let rows: Vec<&Row> = r.rows.iter().filter(|x| x.account == variant).collect();
+        if rows.is_empty() {
+            continue;
+        }
+        out.push('\n');
+        out.push_str(&style.paint(title, "1"));
+        out.push('\n');
+        table(&rows, style, &mut legend, &mut out);
+    }
+    out.push_str("\nallow[n] allowed by statement n · DENY[n] explicit deny by statement n · none implicit deny (none:scpN/bnd/ses: that layer has no allow) · * service rule outside policies · ! part of a leak or lockout\n");
+    out.push_str("(doc)/(obs): role_session_mfa_from_assume_role_params=false (documented) / true (observed)\n");
+    for (i, s) in legend.iter().enumerate() {
+        out.push_str(&format!(
+            "  [{}] {}  {}:{}:{}\n",
+            i + 1,
+            short_label(s),
+            s.file,
+            s.line,
+            s.column
+        ));
+    }
+    out.push('\n');
+    out.push_str(&style.paint("Verdicts", "1"));
+    out.push('\n');
+    for v in &r.verdicts {
+        let code = match v.status {
+            Status::Holds => "32",
+            Status::Leak | Status::Lockout => "1;31",
+            Status::Depends => "33",
+            Status::NotApplicable => "2",
+        };
+        out.push_str(&format!(
+            "  {:26}{}  {}\n",
+            v.title,
+            style.paint(&format!("{:8}", v.status.as_str()), code),
+            v.summary
+        ));
+    }
+    if !r.findings.is_empty() {
+        out.push('\n');
+        out.push_str(&style.paint("Findings", "1"));
+        out.push('\n');
+    }
+    let mut sorted: Vec<_> = r.findings.iter().collect();
+    sorted.sort_by_key(|f| (f.kind, f.rule));
+    for f in sorted {
+        let (tag, code) = match f.kind {
+            FindingKind::Leak => ("LEAK", "1;31"),
+            FindingKind::Lockout => ("LOCKOUT", "1;31"),
+            FindingKind::Warning => ("warning", "33"),
+        };
+        out.push_str(&format!(
+            "  {} {} {}\n    {}\n",
+            style.paint(tag, code),
+            f.rule_id,
+            f.rule_name,
+            f.message()
+        ));
+        if let Some(s) = &f.statement {
+            out.push_str(&format!("    at {}:{}:{}\n", s.file, s.line, s.column));
+        }
+        for s in &f.related {
+            out.push_str(&format!(
+                "    see {} {}:{}:{}\n",
+                short_label(s),
+                s.file,
+                s.line,
+                s.column
+            ));
+        }
+        out.push_str(&format!("    fix: {}\n", f.fix));
+    }
+    let count = |k| r.findings.iter().filter(|f| f.kind == k).count();
+    let (l, k, w) = (
+        count(FindingKind::Leak),
+        count(FindingKind::Lockout),
+        count(FindingKind::Warning),
+    );
+    out.push('\n');
+    let line = if r.failed() {
+        style.paint(
+            &format!("result: MFA enforcement fails: {l} leak(s), {k} lockout(s), {w} warning(s)"),
+            "1;31",
+        )
+    } else {
+        style.paint(
+            &format!("result: MFA enforcement holds and nobody is locked out ({w} warning(s))"),
+            "1;32",
+        )
+    };
+    out.push_str(&line);
+    out.push('\n');
+    out
+}
+
+/// Renders the report as pretty JSON (schema `iamsim-mfa/1`, documented in `docs/mfa-json.md`).
+pub fn to_json(r: &MfaReport) -> String {
+    serde_json::to_string_pretty(r).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+}
+
+/// A SARIF artifact URI for a path: relative paths are normalised (`a/../b` → `b`) with forward
+/// slashes; absolute paths become `file://` URIs.
+pub fn artifact_uri(path: &str) -> String {
+    let p = path.replace('\\', "/");
+    let absolute = p.starts_with('/');
+    let mut parts: Vec<&str> = Vec::new();
+    for seg in p.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." if parts.last().is_some_and(|l| *l != "..") => {
+                parts.pop();
+            }
+            s => parts.push(s),
+        }
+    }
+    let joined = parts.join("/").replace(' ', "%20");
+    if absolute {
+        format!("file:///{joined}")
+    } else {
+        joined
+    }
+}
+
+fn location(s: &StatementRef) -> Value {
+    json!({
+        "physicalLocation": {
+            "artifactLocation": {"uri": artifact_uri(&s.file)},
+            "region": {"startLine": s.line, "startColumn": s.column}
+        },
+        "message": {"text": short_label(s)}
+    })
+}
+
+/// Renders SARIF 2.1.0: one result per leak or lockout (warnings are in the text and JSON
+/// output), `ruleId` `MFA0xx` (leaks) / `MFA1xx` (lockouts), located at the responsible
+/// statement; `fallback_file` (the scenario or first policy file) is used when no statement is
+/// responsible ("no statement allows it").
+pub fn to_sarif(r: &MfaReport, fallback_file: Option<&str>) -> String {
+    let rules: Vec<Value> = RULES
+        .iter()
+        .map(|rule| {
+            json!({
+                "id": rule.id(),
+                "name": rule.name(),
+                "shortDescription": {"text": rule.description()},
+                "help": {"text": rule.fix()},
+                "defaultConfiguration": {"level": if rule.kind() == FindingKind::Warning { "warning" } else { "error" }},
+                "properties": {"kind": rule.kind()}
+            })
+        })
+        .collect();
+    let results: Vec<Value> = r
+        .findings
+        .iter()
+        .filter(|f| f.kind != FindingKind::Warning)
+        .map(|f| {
+            let locations: Vec<Value> = match (&f.statement, fallback_file) {
+                (Some(s), _) => vec![location(s)],
+                (None, Some(file)) => vec![json!({
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": artifact_uri(file)},
+                        "region": {"startLine": 1, "startColumn": 1}
+                    }
+                })],
+                (None, None) => vec![],
+            };
+            json!({
+                "ruleId": f.rule_id,
+                "ruleIndex": RULES.iter().position(|x| *x == f.rule).unwrap_or(0),
+                "level": "error",
+                "kind": "fail",
+                "message": {"text": f.message()},
+                "locations": locations,
+                "relatedLocations": f.related.iter().enumerate().map(|(i, s)| {
+                    let mut v = location(s);
+                    v["id"] = json!(i + 1);
+                    v
+                }).collect::<Vec<_>>(),
+                "properties": {
+                    "finding": f.kind,
+                    "checks": f.checks,
+                    "principal": r.principal,
+                    "cases": f.cases,
+                    "fix": f.fix
+                }
+            })
+        })
+        .collect();
+    let doc = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "iamsim",
+                "version": env!("CARGO_PKG_VERSION"),
+                "rules": rules
+            }},
+            "columnKind": "unicodeCodePoints",
+            "results": results
+        }]
+    });
+    serde_json::to_string_pretty(&doc).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn artifact_uri_normalises_relative_paths() {
+        assert_eq!(
+            artifact_uri("testdata/mfa/../policies/a.json"),
+            "testdata/policies/a.json"
+        );
+        assert_eq!(artifact_uri("./a b.json"), "a%20b.json");
+        assert_eq!(artifact_uri("/tmp/x/../y.json"), "file:///tmp/y.json");
+        assert_eq!(artifact_uri("../shared/p.json"), "../shared/p.json");
+    }
+
+    #[test]
+    fn no_colour_means_no_escape_codes() {
+        assert_eq!(Style { color: false }.paint("x", "31"), "x");
+        assert!(Style { color: true }.paint("x", "31").contains("\x1b[31m"));
+    }
+}
