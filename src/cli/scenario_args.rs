@@ -70,7 +70,10 @@ pub fn expand(pattern: &str) -> Result<Vec<PathBuf>, InputError> {
     }
     let paths = glob::glob(pattern)
         .map_err(|e| cli_error(pattern, format!("invalid glob pattern: {e}")))?;
-    let mut out: Vec<PathBuf> = paths.filter_map(Result::ok).collect();
+    let mut out: Vec<PathBuf> = paths
+        .filter_map(Result::ok)
+        .filter(|p| p.is_file())
+        .collect();
     out.sort();
     if out.is_empty() {
         return Err(cli_error(pattern, "the pattern matches no file"));
@@ -140,10 +143,13 @@ impl ScenarioArgs {
             let mut out = Vec::new();
             for level in levels {
                 let mut ps = Vec::new();
-                for f in level.split(',').filter(|s| !s.is_empty()) {
+                for f in level.split(',').map(str::trim).filter(|s| !s.is_empty()) {
                     for path in expand(f)? {
                         ps.push(loader.load_file(&path, kind)?);
                     }
+                }
+                if ps.is_empty() {
+                    return Err(cli_error(flag, "a level needs at least one policy file"));
                 }
                 out.push(ps);
             }
