@@ -210,11 +210,15 @@ impl Operator {
             rest = tail;
         }
         let mut if_exists = false;
-        if rest.len() > 8 && rest[rest.len() - 8..].eq_ignore_ascii_case("IfExists") {
+        let split = rest.len().saturating_sub(8);
+        if rest.len() > 8
+            && rest.is_char_boundary(split)
+            && rest[split..].eq_ignore_ascii_case("IfExists")
+        {
             // "...IfExists": but do not strip from a base name that happens to end that way.
-            let base = &rest[..rest.len() - 8];
+            let base = &rest[..split];
             if lookup_base(base).is_some() {
-                noncanonical |= &rest[rest.len() - 8..] != "IfExists";
+                noncanonical |= &rest[split..] != "IfExists";
                 if_exists = true;
                 rest = base;
             }
@@ -280,6 +284,16 @@ mod tests {
         assert_eq!(op.base, BaseOp::StringNotLike);
         assert!(op.if_exists && !nc);
         assert_eq!(op.to_string(), "ForAllValues:StringNotLikeIfExists");
+    }
+
+    #[test]
+    fn non_ascii_operator_names_are_unknown_not_a_panic() {
+        // Found by the policy_reader fuzzer: a multi-byte character 8 bytes from the end.
+        assert_eq!(
+            Operator::parse("Stri\u{211}gEquals"),
+            Err(OperatorError::Unknown)
+        );
+        assert_eq!(Operator::parse("éééééééééé"), Err(OperatorError::Unknown));
     }
 
     #[test]
