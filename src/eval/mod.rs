@@ -203,6 +203,9 @@ impl Matched {
 pub(crate) struct Applicability {
     pub scp: bool,
     pub rcp: bool,
+    /// Identity, boundary and session policies: not for the root user (none can be attached)
+    /// nor for service principals and anonymous callers.
+    pub identity: bool,
 }
 
 thread_local! {
@@ -262,7 +265,8 @@ impl PolicySet {
         match layer {
             Layer::Scp(_) => app.scp,
             Layer::Rcp(_) => app.rcp,
-            _ => true,
+            Layer::Identity | Layer::Boundary | Layer::Session => app.identity,
+            Layer::Resource => true,
         }
     }
 
@@ -391,7 +395,13 @@ impl PolicySet {
                 .any(|s| s == service)
             && !resource_in_mgmt
             && !slr;
-        Applicability { scp, rcp }
+        let identity = matches!(
+            p.kind,
+            PrincipalKind::User { .. }
+                | PrincipalKind::RoleSession { .. }
+                | PrincipalKind::FederatedUser { .. }
+        );
+        Applicability { scp, rcp, identity }
     }
 
     /// Service behaviour outside the policy language (semantics §1.3 step 0, §1.9).

@@ -176,7 +176,8 @@ pub fn explain<L: KeyLookup>(
         if !t.layer_applies {
             notes.push(match set.statement_info(t.id).0 {
                 Layer::Scp(_) => "SCPs do not apply (management account, service-linked role, or not an IAM principal)".to_string(),
-                _ => "RCPs do not apply to this resource or service".to_string(),
+                Layer::Rcp(_) => "RCPs do not apply to this resource or service".to_string(),
+                _ => "identity-based policies, boundaries and session policies cannot be attached to the root user (or a service/anonymous caller): ignored".to_string(),
             });
         }
         if t.principal == Some(false) {
