@@ -13,7 +13,8 @@
 //! * [`compile`] — the decision graph: action index, wildcard matchers, condition programs;
 //! * [`eval`] — the evaluation flow across policy types;
 //! * [`report`] — explanations;
-//! * [`cases`] — case files and the `iamsim test` runner.
+//! * [`cases`] — case files and the `iamsim test` runner;
+//! * [`batch`] — bulk evaluation of JSON-lines requests (`iamsim batch`).
 //!
 //! ```
 //! use iamsim::compile::{PolicySet, Scenario};
@@ -39,6 +40,7 @@
 
 #![warn(missing_docs)]
 
+pub mod batch;
 pub mod cases;
 pub mod compile;
 pub mod context;

@@ -16,12 +16,15 @@ struct Cli {
 enum Command {
     /// Run case files: policies, requests and expected decisions.
     Test(cli::test::TestArgs),
+    /// Evaluate JSON-lines requests in bulk against one compiled scenario.
+    Batch(cli::batch::BatchArgs),
 }
 
 fn main() {
     let cli = Cli::parse();
     let code = match &cli.command {
         Command::Test(a) => cli::test::run(a),
+        Command::Batch(a) => cli::batch::run(a),
     };
     std::process::exit(code);
 }

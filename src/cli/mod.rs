@@ -1,5 +1,6 @@
 //! Command-line subcommands, one module each; `main.rs` only dispatches.
 
+pub mod batch;
 pub mod test;
 
 /// Exit status: success (allowed / all tests passed / nothing found).
