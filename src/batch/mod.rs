@@ -625,15 +625,35 @@ impl Cursor<'_> {
     fn string(&mut self) -> Option<(u32, u32)> {
         self.eat(b'"')?;
         let start = self.i;
-        // Strings in request lines are short: a plain loop beats a vectorised search here.
-        for (j, &c) in self.b[start..].iter().enumerate() {
+        let b = self.b;
+        let mut j = start;
+        // Eight bytes at a time: flag bytes that are '"', '\\' or below 0x20. The lowest flag
+        // is exact (a borrow only spreads upwards from a flagged byte).
+        const ONES: u64 = 0x0101_0101_0101_0101;
+        const HIGH: u64 = 0x8080_8080_8080_8080;
+        while let Some(word) = b.get(j..j + 8) {
+            let v = u64::from_le_bytes(word.try_into().ok()?);
+            let q = v ^ (ONES * b'"' as u64);
+            let e = v ^ (ONES * b'\\' as u64);
+            let flags = ((q.wrapping_sub(ONES) & !q)
+                | (e.wrapping_sub(ONES) & !e)
+                | (v.wrapping_sub(ONES * 0x20) & !v))
+                & HIGH;
+            if flags != 0 {
+                j += (flags.trailing_zeros() / 8) as usize;
+                break;
+            }
+            j += 8;
+        }
+        while let Some(&c) = b.get(j) {
             if c == b'"' {
-                self.i = start + j + 1;
-                return Some((start as u32, (start + j) as u32));
+                self.i = j + 1;
+                return Some((start as u32, j as u32));
             }
             if c == b'\\' || c < 0x20 {
                 return None;
             }
+            j += 1;
         }
         None
     }
@@ -915,6 +935,44 @@ mod tests {
             assert_eq!(a, b, "line {}: {}", i + 1, input[i]);
         }
         assert_eq!(fast.lines().count(), input.len());
+    }
+
+    #[test]
+    fn string_scanner_finds_the_first_special_byte() {
+        fn naive(b: &[u8]) -> Option<(u32, u32)> {
+            if b.first() != Some(&b'"') {
+                return None;
+            }
+            for (j, &c) in b.iter().enumerate().skip(1) {
+                if c == b'"' {
+                    return Some((1, j as u32));
+                }
+                if c == b'\\' || c < 0x20 {
+                    return None;
+                }
+            }
+            None
+        }
+        for len in 0..24 {
+            for special in [b'"', b'\\', 0x00, 0x1f, b'\n', 0x7f, 0xc3, b' '] {
+                for at in 0..len {
+                    let mut v = vec![b'"'];
+                    v.extend((0..len).map(|i| {
+                        if i == at {
+                            special
+                        } else {
+                            b'a' + (i % 26) as u8
+                        }
+                    }));
+                    for tail in [&b""[..], b"\"", b"\"\"", b"x\"\\"] {
+                        let mut line = v.clone();
+                        line.extend_from_slice(tail);
+                        let mut c = Cursor { b: &line, i: 0 };
+                        assert_eq!(c.string(), naive(&line), "{line:?}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]
