@@ -15,6 +15,7 @@
 //! * [`report`] — explanations;
 //! * [`cases`] — case files and the `iamsim test` runner;
 //! * [`mfa`] — the MFA-enforcement audit behind `iamsim mfa`.
+//! * [`batch`] — bulk evaluation of JSON-lines requests (`iamsim batch`).
 //!
 //! ```
 //! use iamsim::compile::{PolicySet, Scenario};
@@ -41,6 +42,7 @@
 #![warn(missing_docs)]
 
 pub mod account;
+pub mod batch;
 pub mod cases;
 pub mod compile;
 pub mod context;

@@ -32,6 +32,8 @@ enum Command {
         /// The shell.
         shell: clap_complete::Shell,
     },
+    /// Evaluate JSON-lines requests in bulk against one compiled scenario.
+    Batch(cli::batch::BatchArgs),
 }
 
 fn main() {
@@ -53,6 +55,7 @@ fn main() {
             );
             0
         }
+        Command::Batch(a) => cli::batch::run(a),
     };
     std::process::exit(code);
 }

@@ -174,7 +174,7 @@ impl PolicyLoader {
                         "\"file\" must be a string path",
                     ));
                 };
-                let path = base_dir.join(rel);
+                let path = normalize(&base_dir.join(rel));
                 if !path.exists() {
                     return Err(InputError::new(
                         file,
@@ -227,6 +227,26 @@ impl PolicyLoader {
             )),
         }
     }
+}
+
+/// Removes `.` and `dir/..` components lexically, so policy labels read
+/// `testdata/policies/p.json` rather than `testdata/cases/../policies/p.json`.
+fn normalize(p: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out: Vec<Component<'_>> = Vec::new();
+    for c in p.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir if matches!(out.last(), Some(Component::Normal(_))) => {
+                out.pop();
+            }
+            c => out.push(c),
+        }
+    }
+    if out.is_empty() {
+        return PathBuf::from(".");
+    }
+    out.iter().collect()
 }
 
 /// The scenario fields of a case file, resolved.
@@ -560,16 +580,26 @@ pub fn read_request(f: &Fields<'_>, file: &str) -> Result<RequestSpec, InputErro
 
 /// The request time: `aws:CurrentTime` or `aws:EpochTime` from the overrides, else now.
 pub fn request_time(keys: &[(String, Option<CtxValue>)]) -> i64 {
+    override_time(keys).unwrap_or_else(now_secs)
+}
+
+/// The request time set by an `aws:CurrentTime` or `aws:EpochTime` override, if any parses.
+fn override_time(keys: &[(String, Option<CtxValue>)]) -> Option<i64> {
     for (k, v) in keys {
         if let Some(CtxValue::One(s)) = v {
             let lk = k.to_ascii_lowercase();
             if lk == "aws:currenttime" || lk == "aws:epochtime" {
                 if let Some(ns) = crate::compile::value::parse_date(s) {
-                    return (ns / 1_000_000_000) as i64;
+                    return Some((ns / 1_000_000_000) as i64);
                 }
             }
         }
     }
+    None
+}
+
+/// The current time in epoch seconds.
+pub fn now_secs() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
@@ -578,7 +608,18 @@ pub fn request_time(keys: &[(String, Option<CtxValue>)]) -> i64 {
 
 /// Builds the request context: principal-derived and preset keys, then the overrides.
 pub fn request_context(principal: &Principal, req: &RequestSpec, settings: &Settings) -> Context {
-    let now = request_time(&req.keys);
+    request_context_at(principal, req, settings, now_secs())
+}
+
+/// [`request_context`] with the current time given (epoch seconds), so that a bulk run uses one
+/// clock for every request; a time override in `req` still wins.
+pub fn request_context_at(
+    principal: &Principal,
+    req: &RequestSpec,
+    settings: &Settings,
+    now: i64,
+) -> Context {
+    let now = override_time(&req.keys).unwrap_or(now);
     let mut ctx = build_context(principal, req.preset, settings, now);
     let overrides_time = req.keys.iter().any(|(k, _)| {
         k.eq_ignore_ascii_case("aws:CurrentTime") || k.eq_ignore_ascii_case("aws:EpochTime")

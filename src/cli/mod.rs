@@ -1,6 +1,7 @@
 //! Command-line subcommands, one module each; `main.rs` only dispatches.
 
 pub mod account;
+pub mod batch;
 pub mod eval;
 pub mod lint;
 pub mod mfa;

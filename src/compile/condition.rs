@@ -8,6 +8,7 @@ use crate::context::CtxValue;
 use crate::policy::variable::{parse_template, Part};
 use crate::policy::{BaseOp, Condition, Family, SetOp, Version};
 use crate::settings::Settings;
+use std::borrow::Cow;
 
 /// A policy value that may hold policy variables, resolved per request.
 #[derive(Debug, Clone)]
@@ -195,12 +196,12 @@ pub(crate) fn resolve_tokens<L: KeyLookup>(
     Some(out)
 }
 
-fn resolve_text<L: KeyLookup>(t: &Template, ctx: &L) -> Option<String> {
+fn resolve_text<'t, L: KeyLookup>(t: &'t Template, ctx: &L) -> Option<Cow<'t, str>> {
     match t {
-        Template::Static(s) => Some(s.clone()),
+        Template::Static(s) => Some(Cow::Borrowed(s)),
         Template::Parts(parts) => {
             let toks = resolve_tokens(parts, ctx, false)?;
-            Some(
+            Some(Cow::Owned(
                 toks.into_iter()
                     .map(|t| match t {
                         Token::Lit(c) => c,
@@ -208,7 +209,7 @@ fn resolve_text<L: KeyLookup>(t: &Template, ctx: &L) -> Option<String> {
                         Token::One => '?',
                     })
                     .collect(),
-            )
+            ))
         }
     }
 }

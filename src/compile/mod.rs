@@ -268,7 +268,7 @@ impl ActionIndex {
                 out.push(id);
             }
         }
-        if let Some((svc, name)) = action_lower.split_once(':') {
+        if let Some((svc, name)) = split_action(action_lower) {
             if let Some(si) = self.services.get(svc) {
                 out.extend_from_slice(&si.all);
                 if let Some(ids) = si.exact.get(name) {
@@ -284,6 +284,14 @@ impl ActionIndex {
         out.sort_unstable();
         out.dedup();
     }
+}
+
+/// Splits `service:Action` at its first colon (a byte scan: cheaper than `split_once` on the
+/// short strings of the evaluation hot path).
+#[inline]
+pub(crate) fn split_action(action: &str) -> Option<(&str, &str)> {
+    let i = action.bytes().position(|b| b == b':')?;
+    Some((&action[..i], &action[i + 1..]))
 }
 
 /// The policies of one scenario (semantics §1.2) before compilation.

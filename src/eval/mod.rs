@@ -4,7 +4,8 @@
 
 use crate::compile::condition::CondReason;
 use crate::compile::{
-    CPrincipal, CPrincipalEntry, CStatement, GrantKind, KeyLookup, Layer, PolicySet, MAX_LEVELS,
+    split_action, CPrincipal, CPrincipalEntry, CStatement, GrantKind, KeyLookup, Layer, PolicySet,
+    MAX_LEVELS,
 };
 use crate::context::{CtxValue, Preset, Principal, PrincipalKind};
 use crate::policy::Effect;
@@ -229,10 +230,27 @@ fn lower(action: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// Lower-cases an action into `buf` when it fits (the common case: no allocation per request).
+fn lower_in<'a>(action: &'a str, buf: &'a mut [u8; 128]) -> std::borrow::Cow<'a, str> {
+    if !action.bytes().any(|b| b.is_ascii_uppercase()) {
+        return std::borrow::Cow::Borrowed(action);
+    }
+    if let Some(b) = buf.get_mut(..action.len()) {
+        b.copy_from_slice(action.as_bytes());
+        b.make_ascii_lowercase();
+        // ASCII lower-casing keeps UTF-8 valid, so this always succeeds.
+        if let Ok(s) = std::str::from_utf8(b) {
+            return std::borrow::Cow::Borrowed(s);
+        }
+    }
+    std::borrow::Cow::Owned(action.to_ascii_lowercase())
+}
+
 impl PolicySet {
     /// Decides one request. `ctx` is the request context bound to this set ([`PolicySet::bind`]).
     pub fn evaluate<L: KeyLookup>(&self, req: &Request<'_>, ctx: &L) -> Outcome {
-        let action = lower(req.action);
+        let mut buf = [0u8; 128];
+        let action = lower_in(req.action, &mut buf);
         if let Some(o) = self.service_rules(req, &action) {
             return o;
         }
@@ -305,7 +323,7 @@ impl PolicySet {
         let Some(r) = &st.resource else {
             return true; // resource-based policy without Resource: this resource
         };
-        let service = action.split_once(':').map(|x| x.0).unwrap_or(action);
+        let service = split_action(action).map(|x| x.0).unwrap_or(action);
         // An unresolved variable makes the entry match nothing (Resource) / exclude nothing
         // (NotResource): in both cases the entry counts as "not covering".
         let hit = r
@@ -379,7 +397,7 @@ impl PolicySet {
         };
         let slr = p.is_service_linked_role(pa);
         let scp = self.scp_levels > 0 && !self.management_account && p.is_iam() && !slr;
-        let service = action.split_once(':').map(|x| x.0).unwrap_or("");
+        let service = split_action(action).map(|x| x.0).unwrap_or("");
         let resource_in_mgmt = self.management_account
             && match (&self.resource_account, &p.account) {
                 (None, _) => true,
@@ -426,7 +444,7 @@ impl PolicySet {
         if action == "sts:getcalleridentity" && p.is_iam() {
             return allow(ServiceRule::GetCallerIdentity);
         }
-        let service = action.split_once(':').map(|x| x.0).unwrap_or("");
+        let service = split_action(action).map(|x| x.0).unwrap_or("");
         let gst_creds = matches!(req.preset, Preset::Session | Preset::SessionMfa);
         if action == "sts:getsessiontoken" {
             return match p.kind {

@@ -1,0 +1,1033 @@
+//! Bulk evaluation: one compiled [`PolicySet`], many requests as JSON lines (`iamsim batch`).
+//!
+//! Each input line is a JSON object with the request fields of a case file (`action`, `resource`,
+//! `context`, `context_keys`) and optionally `principal`, which overrides the scenario's caller.
+//! Each line yields exactly one output line, `{"line":N,"decision":...,"statement":...}` or
+//! `{"line":N,"error":...}`.
+//!
+//! The per-line work is kept small:
+//! * a request context per (principal, preset) is built and bound once ([`build_context`] +
+//!   [`PolicySet::bind`]) and kept as a template [`Slots`];
+//! * a line is read by a scanner that borrows from the input and accepts only the plain shape
+//!   (strings without escapes, scalar values, known fields); `context_keys` whose lower-cased
+//!   name no policy refers to are skipped (they cannot change the decision), the others are
+//!   written straight into a working copy of the template, and only the slots a line touched
+//!   are restored for the next line;
+//! * anything else (escapes, duplicate fields, time overrides, errors) takes the full path:
+//!   the positioned JSON reader, [`read_request`] and [`request_context_at`], exactly as
+//!   `iamsim test` reads a case. Both paths give the same output for the same line.
+
+use crate::cases::{read_request, request_context_at, Fields, InputError};
+use crate::compile::{KeyId, PolicySet, Slots};
+use crate::context::{build_context, CtxValue, Principal, PRESETS};
+use crate::eval::{Decision, Missing, Outcome, Request};
+use rustc_hash::FxHashMap;
+
+/// Lines longer than this are reported as errors without being parsed (the JSON reader's limit).
+pub const MAX_LINE_BYTES: usize = 16 * 1024 * 1024;
+
+/// At most this many distinct `principal` overrides are cached per worker before the cache is
+/// cleared (memory stays bounded however many callers the input names).
+const MAX_CACHED_PRINCIPALS: usize = 4096;
+
+/// Counts of one run (or one chunk of it).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Lines read.
+    pub lines: u64,
+    /// Lines decided `allowed`.
+    pub allowed: u64,
+    /// Lines decided `explicitDeny`.
+    pub explicit_deny: u64,
+    /// Lines decided `implicitDeny`.
+    pub implicit_deny: u64,
+    /// Lines that could not be evaluated (reported as `{"line":N,"error":...}`).
+    pub errors: u64,
+    /// Lines that took the full (slow) path.
+    pub slow_path: u64,
+}
+
+impl Stats {
+    /// Adds another count.
+    pub fn add(&mut self, o: &Stats) {
+        self.lines += o.lines;
+        self.allowed += o.allowed;
+        self.explicit_deny += o.explicit_deny;
+        self.implicit_deny += o.implicit_deny;
+        self.errors += o.errors;
+        self.slow_path += o.slow_path;
+    }
+
+    fn count(&mut self, d: Decision) {
+        match d {
+            Decision::Allowed => self.allowed += 1,
+            Decision::ExplicitDeny => self.explicit_deny += 1,
+            Decision::ImplicitDeny => self.implicit_deny += 1,
+        }
+    }
+}
+
+/// Run-wide options.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// Add the full explanation (`report::explain`) to every decided line.
+    pub explain: bool,
+    /// Take the full path for every line (the reference the fast path is checked against).
+    pub force_slow: bool,
+}
+
+/// The shared, read-only part of a bulk run: the compiled set, the default caller, the clock and
+/// the statement labels pre-rendered as JSON strings.
+#[derive(Debug)]
+pub struct Batch<'s> {
+    set: &'s PolicySet,
+    principal: Principal,
+    principal_text: String,
+    now: i64,
+    options: Options,
+    /// `"policy#Sid"` per statement id, JSON-quoted.
+    labels: Vec<String>,
+}
+
+impl<'s> Batch<'s> {
+    /// Prepares a run over `set` for the scenario's `principal`; `now` (epoch seconds) is the
+    /// request time of every line that does not override `aws:CurrentTime`/`aws:EpochTime`.
+    pub fn new(set: &'s PolicySet, principal: Principal, now: i64, options: Options) -> Batch<'s> {
+        let labels = (0..set.statement_count() as u32)
+            .map(|id| json_string(&crate::report::statement_ref(set, id).label))
+            .collect();
+        Batch {
+            set,
+            principal_text: principal.arn.clone(),
+            principal,
+            now,
+            options,
+            labels,
+        }
+    }
+
+    /// Per-thread scratch state for evaluating lines.
+    pub fn worker(&self) -> Worker<'_, 's> {
+        let n = self.set.keys().len();
+        Worker {
+            batch: self,
+            tmpls: vec![Template::new(self.principal.clone())],
+            by_principal: FxHashMap::default(),
+            work: Slots {
+                values: vec![None; n],
+            },
+            spare: vec![String::new(); n],
+            dirty: Vec::with_capacity(16),
+            cur: None,
+            entries: Vec::with_capacity(16),
+            items: Vec::with_capacity(16),
+            lower: String::with_capacity(64),
+            memo: Vec::new(),
+        }
+    }
+}
+
+/// The per-(principal, preset) bound contexts of one caller.
+#[derive(Debug)]
+struct Template {
+    principal: Principal,
+    slots: [Option<Box<Slots>>; PRESETS.len()],
+}
+
+impl Template {
+    fn new(principal: Principal) -> Template {
+        Template {
+            principal,
+            slots: Default::default(),
+        }
+    }
+}
+
+/// A `context_keys` member found by the scanner: byte ranges into the line.
+#[derive(Debug, Clone, Copy)]
+struct KeyEntry {
+    key: (u32, u32),
+    value: FastValue,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum FastValue {
+    /// A single value (string contents, number text, `true`/`false`).
+    One(u32, u32),
+    /// A list: `items[from..to]`.
+    Many(u32, u32),
+    /// `null`: remove the key.
+    Remove,
+}
+
+/// What a `context_keys` name means to the policy set.
+#[derive(Debug, Clone, Copy)]
+enum KeyClass {
+    /// No policy refers to it: it cannot change the decision.
+    Skip,
+    /// `aws:CurrentTime` or `aws:EpochTime`.
+    Time,
+    /// An interned key.
+    Id(KeyId),
+}
+
+/// The fields of a line as the scanner found them (byte ranges into the line).
+#[derive(Debug, Default)]
+struct Scanned {
+    action: Option<(u32, u32)>,
+    resource: Option<(u32, u32)>,
+    context: Option<(u32, u32)>,
+    principal: Option<(u32, u32)>,
+}
+
+/// Evaluates lines; one per thread.
+#[derive(Debug)]
+pub struct Worker<'b, 's> {
+    batch: &'b Batch<'s>,
+    tmpls: Vec<Template>,
+    by_principal: FxHashMap<String, usize>,
+    /// The working context: equal to template `cur` except at the ids in `dirty`.
+    work: Slots,
+    /// Strings kept from slots reset to absent, reused when the slot is set again.
+    spare: Vec<String>,
+    dirty: Vec<KeyId>,
+    cur: Option<(usize, usize)>,
+    entries: Vec<KeyEntry>,
+    items: Vec<(u32, u32)>,
+    lower: String,
+    /// Per position in `context_keys`: the last key name seen there and what it means.
+    memo: Vec<(String, KeyClass)>,
+}
+
+impl Worker<'_, '_> {
+    /// Evaluates every line of `chunk` (lines end with `\n`; a last piece without one is a line
+    /// too), appending one output line per input line to `out`. `first_line` is the 1-based
+    /// number of the chunk's first line.
+    pub fn chunk(&mut self, first_line: u64, chunk: &[u8], out: &mut Vec<u8>, stats: &mut Stats) {
+        let mut n = first_line;
+        let mut start = 0;
+        for nl in memchr::memchr_iter(b'\n', chunk) {
+            self.line(n, &chunk[start..nl], out, stats);
+            n += 1;
+            start = nl + 1;
+        }
+        if start < chunk.len() {
+            self.line(n, &chunk[start..], out, stats);
+        }
+    }
+
+    /// Appends the error line for a line of `len` bytes that was too long to read.
+    pub fn oversized_line(&mut self, n: u64, len: u64, out: &mut Vec<u8>, stats: &mut Stats) {
+        stats.lines += 1;
+        error_line(out, stats, n, &too_long(len));
+    }
+
+    /// Evaluates one line (without its `\n`) and appends one output line to `out`.
+    pub fn line(&mut self, n: u64, line: &[u8], out: &mut Vec<u8>, stats: &mut Stats) {
+        stats.lines += 1;
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.len() > MAX_LINE_BYTES {
+            return error_line(out, stats, n, &too_long(line.len() as u64));
+        }
+        let text = match std::str::from_utf8(line) {
+            Ok(t) => t,
+            Err(e) => {
+                return error_line(
+                    out,
+                    stats,
+                    n,
+                    &format!("line is not valid UTF-8 (at byte {})", e.valid_up_to() + 1),
+                )
+            }
+        };
+        if text.trim_matches([' ', '\t']).is_empty() {
+            return error_line(out, stats, n, "empty line: expected a JSON object");
+        }
+        if !self.batch.options.force_slow && self.fast(n, text, out, stats) {
+            return;
+        }
+        stats.slow_path += 1;
+        self.slow(n, text, out, stats);
+    }
+
+    /// The full path: the positioned JSON reader and the case-file request reader.
+    fn slow(&mut self, n: u64, text: &str, out: &mut Vec<u8>, stats: &mut Stats) {
+        let b = self.batch;
+        let j = match crate::json::parse(text) {
+            Ok(j) => j,
+            Err(e) => {
+                return error_line(
+                    out,
+                    stats,
+                    n,
+                    &format!("column {}: {}", e.pos.col, e.message),
+                )
+            }
+        };
+        if j.as_object().is_none() {
+            return error_line(
+                out,
+                stats,
+                n,
+                &format!("a line must be a JSON object, found {}", j.type_name()),
+            );
+        }
+        let own;
+        let principal = match j.get("principal") {
+            None => &b.principal,
+            Some(v) => {
+                let parsed = match v.as_str() {
+                    Some(s) => Principal::parse(s).map_err(|e| e.0),
+                    None => Err(format!(
+                        "\"principal\" must be a string, found {}",
+                        v.type_name()
+                    )),
+                };
+                match parsed {
+                    Ok(p) => {
+                        own = p;
+                        &own
+                    }
+                    Err(m) => {
+                        return error_line(
+                            out,
+                            stats,
+                            n,
+                            &format!("column {}: {m} (at principal)", v.pos.col),
+                        )
+                    }
+                }
+            }
+        };
+        let req = match read_request(
+            &Fields {
+                own: &j,
+                defaults: None,
+            },
+            "",
+        ) {
+            Ok(r) => r,
+            Err(e) => return error_line(out, stats, n, &input_error(&e)),
+        };
+        let ctx = request_context_at(principal, &req, b.set.settings(), b.now);
+        let slots = b.set.bind(&ctx);
+        let r = Request {
+            principal,
+            action: &req.action,
+            resource: &req.resource,
+            preset: req.preset,
+        };
+        let o = b.set.evaluate(&r, &slots);
+        stats.count(o.decision);
+        b.write_outcome(out, n, &o, &r, &slots);
+    }
+
+    /// The fast path; `false` when the line needs the full path (nothing written then).
+    fn fast(&mut self, n: u64, text: &str, out: &mut Vec<u8>, stats: &mut Stats) -> bool {
+        let mut f = Scanned::default();
+        self.entries.clear();
+        self.items.clear();
+        if scan(text.as_bytes(), &mut f, &mut self.entries, &mut self.items).is_none() {
+            return false;
+        }
+        let s = |r: (u32, u32)| &text[r.0 as usize..r.1 as usize];
+        let Some(action) = f.action.map(s) else {
+            return false;
+        };
+        if action != "*" && action.bytes().filter(|&c| c == b':').count() != 1 {
+            return false;
+        }
+        let resource = f.resource.map(s).unwrap_or("*");
+        let preset_ix = match f.context.map(s) {
+            None => 0,
+            Some(name) => match PRESETS.iter().position(|(_, p)| *p == name) {
+                Some(i) => i,
+                None => return false,
+            },
+        };
+        let t = match f.principal.map(s) {
+            None => 0,
+            Some(p) => match self.principal_index(p) {
+                Some(t) => t,
+                None => return false,
+            },
+        };
+        self.prepare(t, preset_ix);
+        for i in 0..self.entries.len() {
+            let e = self.entries[i];
+            let id = match self.classify(i, s(e.key)) {
+                KeyClass::Skip => continue,
+                // Both time keys are recomputed from either: the full path does it.
+                KeyClass::Time => return false,
+                KeyClass::Id(id) => id,
+            };
+            let slot = &mut self.work.values[id as usize];
+            self.dirty.push(id);
+            match e.value {
+                FastValue::One(a, b) => {
+                    let v = &text[a as usize..b as usize];
+                    match slot {
+                        Some(CtxValue::One(d)) => {
+                            d.clear();
+                            d.push_str(v);
+                        }
+                        _ => {
+                            let mut d = std::mem::take(&mut self.spare[id as usize]);
+                            d.clear();
+                            d.push_str(v);
+                            *slot = Some(CtxValue::One(d));
+                        }
+                    }
+                }
+                FastValue::Many(a, b) => {
+                    let vs = self.items[a as usize..b as usize]
+                        .iter()
+                        .map(|&r| s(r).to_string())
+                        .collect();
+                    *slot = Some(CtxValue::Many(vs));
+                }
+                FastValue::Remove => {
+                    if let Some(CtxValue::One(d)) = slot.take() {
+                        self.spare[id as usize] = d;
+                    }
+                }
+            }
+        }
+        let b = self.batch;
+        let principal = &self.tmpls[t].principal;
+        let r = Request {
+            principal,
+            action,
+            resource,
+            preset: PRESETS[preset_ix].0,
+        };
+        let o = b.set.evaluate(&r, &self.work);
+        stats.count(o.decision);
+        b.write_outcome(out, n, &o, &r, &self.work);
+        true
+    }
+
+    /// What a `context_keys` name means to this set. Lines tend to repeat their keys in the same
+    /// order, so the answer is remembered per position and reused when the spelling matches.
+    fn classify(&mut self, pos: usize, raw: &str) -> KeyClass {
+        if let Some((k, c)) = self.memo.get(pos) {
+            if k.as_bytes() == raw.as_bytes() {
+                return *c;
+            }
+        }
+        self.lower.clear();
+        self.lower.push_str(raw);
+        self.lower.make_ascii_lowercase();
+        let c = if self.lower == "aws:currenttime" || self.lower == "aws:epochtime" {
+            KeyClass::Time
+        } else {
+            match self.batch.set.keys().id(&self.lower) {
+                Some(id) => KeyClass::Id(id),
+                None => KeyClass::Skip,
+            }
+        };
+        if pos < self.memo.len() {
+            self.memo[pos] = (raw.to_string(), c);
+        } else if pos == self.memo.len() && pos < 64 {
+            self.memo.push((raw.to_string(), c));
+        }
+        c
+    }
+
+    /// The template index of a `principal` override; `None` when it does not parse.
+    fn principal_index(&mut self, p: &str) -> Option<usize> {
+        if p == self.batch.principal_text {
+            return Some(0);
+        }
+        if let Some(&i) = self.by_principal.get(p) {
+            return Some(i);
+        }
+        let parsed = Principal::parse(p).ok()?;
+        if self.by_principal.len() >= MAX_CACHED_PRINCIPALS {
+            self.by_principal.clear();
+            self.tmpls.truncate(1);
+            if self.cur.is_some_and(|(t, _)| t != 0) {
+                self.cur = None;
+            }
+        }
+        self.tmpls.push(Template::new(parsed));
+        let i = self.tmpls.len() - 1;
+        self.by_principal.insert(p.to_string(), i);
+        Some(i)
+    }
+
+    /// Makes `work` equal to the bound context of template `t` with preset `p`.
+    fn prepare(&mut self, t: usize, p: usize) {
+        let b = self.batch;
+        let tmpl = &mut self.tmpls[t];
+        let src = tmpl.slots[p].get_or_insert_with(|| {
+            let ctx = build_context(&tmpl.principal, PRESETS[p].0, b.set.settings(), b.now);
+            Box::new(b.set.bind(&ctx))
+        });
+        if self.cur == Some((t, p)) {
+            for id in self.dirty.drain(..) {
+                let i = id as usize;
+                assign(&mut self.work.values[i], &src.values[i], &mut self.spare[i]);
+            }
+        } else {
+            for (i, v) in src.values.iter().enumerate() {
+                assign(&mut self.work.values[i], v, &mut self.spare[i]);
+            }
+            self.dirty.clear();
+            self.cur = Some((t, p));
+        }
+    }
+}
+
+/// `*dst = src.clone()`, reusing the string allocations already there.
+fn assign(dst: &mut Option<CtxValue>, src: &Option<CtxValue>, spare: &mut String) {
+    match (dst.as_mut(), src) {
+        (Some(CtxValue::One(d)), Some(CtxValue::One(s))) => {
+            d.clear();
+            d.push_str(s);
+        }
+        (_, None) => {
+            if let Some(CtxValue::One(d)) = dst.take() {
+                *spare = d;
+            }
+        }
+        (_, Some(v)) => *dst = Some(v.clone()),
+    }
+}
+
+impl Batch<'_> {
+    fn write_outcome(&self, out: &mut Vec<u8>, n: u64, o: &Outcome, r: &Request<'_>, ctx: &Slots) {
+        out.extend_from_slice(b"{\"line\":");
+        out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+        out.extend_from_slice(b",\"decision\":\"");
+        out.extend_from_slice(o.decision.as_str().as_bytes());
+        out.push(b'"');
+        if let Some(&first) = o.statements.first() {
+            out.extend_from_slice(b",\"statement\":");
+            out.extend_from_slice(self.labels[first as usize].as_bytes());
+            if o.statements.len() > 1 {
+                out.extend_from_slice(b",\"statements\":[");
+                for (i, id) in o.statements.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    out.extend_from_slice(self.labels[*id as usize].as_bytes());
+                }
+                out.push(b']');
+            }
+        }
+        if let Some(m) = o.missing {
+            out.extend_from_slice(b",\"missing\":\"");
+            match m {
+                Missing::Identity => out.extend_from_slice(b"identity"),
+                Missing::Boundary => out.extend_from_slice(b"boundary"),
+                Missing::Session => out.extend_from_slice(b"session"),
+                Missing::Scp(l) | Missing::Rcp(l) => {
+                    out.extend_from_slice(if matches!(m, Missing::Scp(_)) {
+                        b"scp["
+                    } else {
+                        b"rcp["
+                    });
+                    out.extend_from_slice(itoa::Buffer::new().format(l).as_bytes());
+                    out.push(b']');
+                }
+                Missing::ResourceCrossAccount => out.extend_from_slice(b"resourceCrossAccount"),
+                Missing::TrustPolicy => out.extend_from_slice(b"trustPolicy"),
+                Missing::ResourcePolicy => out.extend_from_slice(b"resourcePolicy"),
+            }
+            out.push(b'"');
+        }
+        if let Some(rule) = o.rule {
+            out.extend_from_slice(b",\"rule\":");
+            // Serialising a unit variant into a Vec cannot fail.
+            let _ = serde_json::to_writer(&mut *out, &rule);
+        }
+        if self.options.explain {
+            out.extend_from_slice(b",\"explanation\":");
+            let e = crate::report::explain(self.set, r, ctx, o);
+            let _ = serde_json::to_writer(&mut *out, &e);
+        }
+        out.extend_from_slice(b"}\n");
+    }
+}
+
+fn error_line(out: &mut Vec<u8>, stats: &mut Stats, n: u64, message: &str) {
+    stats.errors += 1;
+    out.extend_from_slice(b"{\"line\":");
+    out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+    out.extend_from_slice(b",\"error\":");
+    out.extend_from_slice(json_string(message).as_bytes());
+    out.extend_from_slice(b"}\n");
+}
+
+fn too_long(len: u64) -> String {
+    format!("line is {len} bytes, longer than the limit of {MAX_LINE_BYTES} bytes")
+}
+
+fn input_error(e: &InputError) -> String {
+    let mut s = format!("column {}: {}", e.pos.col, e.message);
+    if !e.path.is_empty() {
+        s.push_str(&format!(" (at {})", e.path));
+    }
+    s
+}
+
+fn json_string(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_else(|_| "\"?\"".into())
+}
+
+// ---------------------------------------------------------------------------------------------
+// The line scanner. It accepts a subset of JSON on which it agrees with the full reader:
+// strings without backslashes or control characters, numbers in the JSON grammar, `true`,
+// `false`, `null`, flat lists of scalars, and the known request fields once each. `None`
+// means "not this subset" and sends the line to the full path, which reports errors.
+
+const F_ACTION: u8 = 1;
+const F_RESOURCE: u8 = 2;
+const F_CONTEXT: u8 = 4;
+const F_PRINCIPAL: u8 = 8;
+const F_KEYS: u8 = 16;
+
+struct Cursor<'a> {
+    b: &'a [u8],
+    i: usize,
+}
+
+impl Cursor<'_> {
+    #[inline]
+    fn ws(&mut self) {
+        while let Some(&c) = self.b.get(self.i) {
+            if matches!(c, b' ' | b'\t' | b'\r' | b'\n') {
+                self.i += 1;
+            } else {
+                break;
+            }
+        }
+    }
+
+    #[inline]
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.i).copied()
+    }
+
+    #[inline]
+    fn eat(&mut self, c: u8) -> Option<()> {
+        if self.peek() == Some(c) {
+            self.i += 1;
+            Some(())
+        } else {
+            None
+        }
+    }
+
+    /// A string without escapes; returns the range of its contents.
+    #[inline]
+    fn string(&mut self) -> Option<(u32, u32)> {
+        self.eat(b'"')?;
+        let start = self.i;
+        let b = self.b;
+        let mut j = start;
+        // Eight bytes at a time: flag bytes that are '"', '\\' or below 0x20. The lowest flag
+        // is exact (a borrow only spreads upwards from a flagged byte).
+        const ONES: u64 = 0x0101_0101_0101_0101;
+        const HIGH: u64 = 0x8080_8080_8080_8080;
+        while let Some(word) = b.get(j..j + 8) {
+            let v = u64::from_le_bytes(word.try_into().ok()?);
+            let q = v ^ (ONES * b'"' as u64);
+            let e = v ^ (ONES * b'\\' as u64);
+            let flags = ((q.wrapping_sub(ONES) & !q)
+                | (e.wrapping_sub(ONES) & !e)
+                | (v.wrapping_sub(ONES * 0x20) & !v))
+                & HIGH;
+            if flags != 0 {
+                j += (flags.trailing_zeros() / 8) as usize;
+                break;
+            }
+            j += 8;
+        }
+        while let Some(&c) = b.get(j) {
+            if c == b'"' {
+                self.i = j + 1;
+                return Some((start as u32, j as u32));
+            }
+            if c == b'\\' || c < 0x20 {
+                return None;
+            }
+            j += 1;
+        }
+        None
+    }
+
+    /// A number in the JSON grammar; returns its text range.
+    fn number(&mut self) -> Option<(u32, u32)> {
+        let start = self.i;
+        let digits = |c: &mut Cursor<'_>| {
+            let s = c.i;
+            while matches!(c.peek(), Some(b'0'..=b'9')) {
+                c.i += 1;
+            }
+            c.i > s
+        };
+        let _ = self.eat(b'-');
+        match self.peek() {
+            Some(b'0') => self.i += 1,
+            Some(b'1'..=b'9') => {
+                digits(self);
+            }
+            _ => return None,
+        }
+        if self.eat(b'.').is_some() && !digits(self) {
+            return None;
+        }
+        if matches!(self.peek(), Some(b'e' | b'E')) {
+            self.i += 1;
+            if matches!(self.peek(), Some(b'+' | b'-')) {
+                self.i += 1;
+            }
+            if !digits(self) {
+                return None;
+            }
+        }
+        Some((start as u32, self.i as u32))
+    }
+
+    fn word(&mut self, w: &[u8]) -> Option<(u32, u32)> {
+        if self.b[self.i..].starts_with(w) {
+            let start = self.i;
+            self.i += w.len();
+            Some((start as u32, self.i as u32))
+        } else {
+            None
+        }
+    }
+
+    /// A scalar that becomes a context value: string contents, number text or a boolean word.
+    fn scalar(&mut self) -> Option<(u32, u32)> {
+        match self.peek()? {
+            b'"' => self.string(),
+            b't' => self.word(b"true"),
+            b'f' => self.word(b"false"),
+            b'-' | b'0'..=b'9' => self.number(),
+            _ => None,
+        }
+    }
+}
+
+fn scan(
+    line: &[u8],
+    f: &mut Scanned,
+    entries: &mut Vec<KeyEntry>,
+    items: &mut Vec<(u32, u32)>,
+) -> Option<()> {
+    if line.len() > u32::MAX as usize / 2 {
+        return None;
+    }
+    let mut c = Cursor { b: line, i: 0 };
+    let mut seen = 0u8;
+    c.ws();
+    c.eat(b'{')?;
+    c.ws();
+    if c.peek()? != b'}' {
+        loop {
+            let k = c.string()?;
+            let key = &line[k.0 as usize..k.1 as usize];
+            c.ws();
+            c.eat(b':')?;
+            c.ws();
+            let (bit, slot) = match key {
+                b"action" => (F_ACTION, Some(&mut f.action)),
+                b"resource" => (F_RESOURCE, Some(&mut f.resource)),
+                b"context" => (F_CONTEXT, Some(&mut f.context)),
+                b"principal" => (F_PRINCIPAL, Some(&mut f.principal)),
+                b"context_keys" => (F_KEYS, None),
+                _ => (0, None),
+            };
+            if bit & seen != 0 {
+                return None; // a duplicate field: the full reader takes the first
+            }
+            seen |= bit;
+            match (bit, slot) {
+                (0, _) => {
+                    // An unknown field is ignored; only a plain scalar is skipped here.
+                    if c.peek()? == b'n' {
+                        c.word(b"null")?;
+                    } else {
+                        c.scalar()?;
+                    }
+                }
+                (F_KEYS, _) => context_keys(&mut c, entries, items)?,
+                (_, Some(slot)) => *slot = Some(c.string()?),
+                _ => return None,
+            }
+            c.ws();
+            match c.peek()? {
+                b',' => {
+                    c.i += 1;
+                    c.ws();
+                }
+                b'}' => break,
+                _ => return None,
+            }
+        }
+    }
+    c.i += 1; // the closing brace
+    c.ws();
+    (c.i == line.len()).then_some(())
+}
+
+fn context_keys(
+    c: &mut Cursor<'_>,
+    entries: &mut Vec<KeyEntry>,
+    items: &mut Vec<(u32, u32)>,
+) -> Option<()> {
+    c.eat(b'{')?;
+    c.ws();
+    if c.eat(b'}').is_some() {
+        return Some(());
+    }
+    loop {
+        let key = c.string()?;
+        c.ws();
+        c.eat(b':')?;
+        c.ws();
+        let value = match c.peek()? {
+            b'n' => {
+                c.word(b"null")?;
+                FastValue::Remove
+            }
+            b'[' => {
+                c.i += 1;
+                c.ws();
+                let from = items.len() as u32;
+                if c.eat(b']').is_none() {
+                    loop {
+                        items.push(c.scalar()?);
+                        c.ws();
+                        match c.peek()? {
+                            b',' => {
+                                c.i += 1;
+                                c.ws();
+                            }
+                            b']' => {
+                                c.i += 1;
+                                break;
+                            }
+                            _ => return None,
+                        }
+                    }
+                }
+                FastValue::Many(from, items.len() as u32)
+            }
+            _ => {
+                let (a, b) = c.scalar()?;
+                FastValue::One(a, b)
+            }
+        };
+        entries.push(KeyEntry { key, value });
+        c.ws();
+        match c.peek()? {
+            b',' => {
+                c.i += 1;
+                c.ws();
+            }
+            b'}' => {
+                c.i += 1;
+                return Some(());
+            }
+            _ => return None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compile::Scenario;
+    use crate::policy::{parse_policy_text, ParseOptions, PolicyKind};
+
+    fn set() -> PolicySet {
+        let text = r#"{"Version":"2012-10-17","Statement":[
+          {"Sid":"Admin","Effect":"Allow","Action":"*","Resource":"*"},
+          {"Sid":"NoMfa","Effect":"Deny","NotAction":"iam:*","Resource":"*",
+           "Condition":{"BoolIfExists":{"aws:MultiFactorAuthPresent":"false"}}},
+          {"Sid":"Ip","Effect":"Deny","Action":"s3:*","Resource":"*",
+           "Condition":{"NotIpAddress":{"aws:SourceIp":["10.0.0.0/8"]},"Bool":{"aws:ViaAWSService":"false"}}},
+          {"Sid":"Tags","Effect":"Deny","Action":"ec2:*","Resource":"*",
+           "Condition":{"ForAnyValue:StringEquals":{"aws:TagKeys":["secret"]}}},
+          {"Sid":"Old","Effect":"Deny","Action":"kms:*","Resource":"*",
+           "Condition":{"DateGreaterThan":{"aws:CurrentTime":"2030-01-01T00:00:00Z"}}}]}"#;
+        let (p, _) = parse_policy_text(
+            text,
+            "p.json",
+            "p",
+            PolicyKind::Identity,
+            ParseOptions::default(),
+        )
+        .unwrap();
+        PolicySet::compile(&Scenario {
+            identity: vec![p],
+            ..Default::default()
+        })
+        .unwrap()
+    }
+
+    fn run(set: &PolicySet, input: &str, force_slow: bool) -> String {
+        run_stats(set, input, force_slow).0
+    }
+
+    fn run_stats(set: &PolicySet, input: &str, force_slow: bool) -> (String, Stats) {
+        let b = Batch::new(
+            set,
+            Principal::parse("arn:aws:iam::111122223333:user/alice").unwrap(),
+            1_700_000_000,
+            Options {
+                explain: false,
+                force_slow,
+            },
+        );
+        let mut w = b.worker();
+        let mut out = Vec::new();
+        let mut st = Stats::default();
+        w.chunk(1, input.as_bytes(), &mut out, &mut st);
+        (String::from_utf8(out).unwrap(), st)
+    }
+
+    const LINES: &[&str] = &[
+        r#"{"action":"s3:GetObject","resource":"arn:aws:s3:::b/k","context":"console-mfa","context_keys":{"aws:SourceIp":"10.1.2.3"}}"#,
+        r#"{"action":"s3:GetObject","resource":"arn:aws:s3:::b/k","context":"console-mfa","context_keys":{"AWS:SourceIP":"192.0.2.1"}}"#,
+        r#"{"action":"s3:GetObject","resource":"arn:aws:s3:::b/k","context":"console-mfa","context_keys":{"aws:SourceIp":"192.0.2.1","aws:ViaAWSService":true}}"#,
+        r#"{"action":"s3:GetObject","context":"access-keys"}"#,
+        r#"{"action":"iam:GetUser","context":"access-keys","principal":"arn:aws:sts::111122223333:assumed-role/R/s"}"#,
+        r#"{"action":"ec2:RunInstances","context":"console-mfa","context_keys":{"aws:TagKeys":["a","secret"]}}"#,
+        r#"{"action":"ec2:RunInstances","context":"console-mfa","context_keys":{"aws:TagKeys":["a", 1, true], "x": null}}"#,
+        r#"{"action":"kms:Decrypt","context":"console-mfa","context_keys":{"aws:CurrentTime":"2031-01-01T00:00:00Z"}}"#,
+        r#"{"action":"kms:Decrypt","context":"console-mfa","context_keys":{"aws:MultiFactorAuthPresent":null}}"#,
+        r#"{"action":"kms:Decrypt","context":"console-mfa","context_keys":{"aws:MultiFactorAuthPresent":false}}"#,
+        r#"{"action":"kms:Decrypt","context":"console-mfa","id":17}"#,
+        r#"{"action":"kms:Decrypt","context":"console-mfa","action":"s3:GetObject"}"#,
+        r#"{"action":"kms:\u0044ecrypt","context":"console-mfa"}"#,
+        r#"{"action":"kms:Decrypt","context":"console-mfa","context_keys":{"aws:SourceIp":1.5e3}}"#,
+        r#"{"action":"kms:Decrypt","context":"console-mfa","context_keys":{"aws:SourceIp":01}}"#,
+        r#"{"action":"kms:Decrypt","context":"nope"}"#,
+        r#"{"action":"kms","context":"console"}"#,
+        r#"{"action":"sts:GetCallerIdentity"}"#,
+        r#"{"action":"kms:Decrypt","principal":"bob"}"#,
+        r#"{"action":"kms:Decrypt"} x"#,
+        r#"[1]"#,
+        r#"{"resource":"*"}"#,
+        r#"   {  "action" : "s3:PutObject" , "context" : "console-mfa" , "context_keys" : { "aws:SourceIp" : [ "10.0.0.1" ] } }  "#,
+        r#"{"action":"s3:PutObject","context":"console-mfa","context_keys":{"aws:SourceIp":"10.0.0.1"},"context_keys":{}}"#,
+        r#"{"action":"s3:PutObject","context":"console-mfa","context_keys":{"aws:SourceIp":{"a":1}}}"#,
+        r#"{"action":"s3:PutObject","context":"console-mfa","context_keys":{"aws:SourceIp":"10.0.0.1","aws:sourceip":"1.1.1.1"}}"#,
+    ];
+
+    #[test]
+    fn fast_and_full_paths_agree_line_by_line() {
+        let set = set();
+        // Alternate lines in different orders so the slot restoration is exercised.
+        let mut input: Vec<&str> = LINES.to_vec();
+        input.extend(LINES.iter().rev());
+        input.extend(LINES);
+        let text = input.join("\n");
+        let fast = run(&set, &text, false);
+        let slow = run(&set, &text, true);
+        for (i, (a, b)) in fast.lines().zip(slow.lines()).enumerate() {
+            assert_eq!(a, b, "line {}: {}", i + 1, input[i]);
+        }
+        assert_eq!(fast.lines().count(), input.len());
+    }
+
+    #[test]
+    fn string_scanner_finds_the_first_special_byte() {
+        fn naive(b: &[u8]) -> Option<(u32, u32)> {
+            if b.first() != Some(&b'"') {
+                return None;
+            }
+            for (j, &c) in b.iter().enumerate().skip(1) {
+                if c == b'"' {
+                    return Some((1, j as u32));
+                }
+                if c == b'\\' || c < 0x20 {
+                    return None;
+                }
+            }
+            None
+        }
+        for len in 0..24 {
+            for special in [b'"', b'\\', 0x00, 0x1f, b'\n', 0x7f, 0xc3, b' '] {
+                for at in 0..len {
+                    let mut v = vec![b'"'];
+                    v.extend((0..len).map(|i| {
+                        if i == at {
+                            special
+                        } else {
+                            b'a' + (i % 26) as u8
+                        }
+                    }));
+                    for tail in [&b""[..], b"\"", b"\"\"", b"x\"\\"] {
+                        let mut line = v.clone();
+                        line.extend_from_slice(tail);
+                        let mut c = Cursor { b: &line, i: 0 };
+                        assert_eq!(c.string(), naive(&line), "{line:?}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn plain_lines_take_the_fast_path() {
+        let set = set();
+        for (i, l) in LINES.iter().enumerate() {
+            let (_, st) = run_stats(&set, l, false);
+            // Time overrides, escapes, duplicates, nested values and every error take the full path.
+            let slow = [7, 11, 12, 14, 15, 16, 18, 19, 20, 21, 23, 24].contains(&i);
+            assert_eq!(st.slow_path, slow as u64, "line {}: {l}", i + 1);
+        }
+    }
+
+    #[test]
+    fn decisions_and_errors() {
+        let set = set();
+        let out = run(&set, &LINES.join("\n"), false);
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(
+            lines[0],
+            r#"{"line":1,"decision":"allowed","statement":"p#Admin"}"#
+        );
+        assert!(lines[1].contains(r#""explicitDeny","statement":"p#Ip""#));
+        assert!(lines[3].contains(r#""explicitDeny","statement":"p#NoMfa""#));
+        assert!(lines[5].contains(r#""p#Tags""#), "{}", lines[5]);
+        assert!(lines[6].contains(r#""allowed""#), "{}", lines[6]);
+        assert!(lines[7].contains(r#""p#Old""#), "{}", lines[7]);
+        assert!(lines[8].contains(r#""p#NoMfa""#), "{}", lines[8]);
+        assert!(
+            lines[11].contains(r#""p#NoMfa""#) || lines[11].contains("allowed"),
+            "{}",
+            lines[11]
+        );
+        assert!(
+            lines[15].contains("unknown context preset"),
+            "{}",
+            lines[15]
+        );
+        assert!(
+            lines[16].contains("must be service:Action"),
+            "{}",
+            lines[16]
+        );
+        assert!(
+            lines[17].contains(r#""rule":"get-caller-identity""#),
+            "{}",
+            lines[17]
+        );
+        assert!(lines[18].contains("invalid principal"), "{}", lines[18]);
+        assert!(lines[19].contains("unexpected text"), "{}", lines[19]);
+        assert!(lines[20].contains("must be a JSON object"), "{}", lines[20]);
+        assert!(
+            lines[21].contains("missing \\\"action\\\""),
+            "{}",
+            lines[21]
+        );
+    }
+}

@@ -1,0 +1,329 @@
+//! `iamsim batch` end to end: the built binary on files and standard input.
+
+#[allow(dead_code)]
+#[path = "../examples/gen/workload.rs"]
+mod workload;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn mfa_scenario() -> PathBuf {
+    root().join("testdata/batch/mfa-scenario.json")
+}
+
+/// Runs `iamsim batch` with `args`, feeding `stdin` when given.
+fn batch(args: &[&str], stdin: Option<&[u8]>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_iamsim"))
+        .arg("batch")
+        .args(args)
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run iamsim");
+    if let Some(input) = stdin {
+        let mut si = child.stdin.take().unwrap();
+        let input = input.to_vec();
+        // Write from a thread so a full stdout pipe cannot deadlock the test.
+        std::thread::spawn(move || {
+            let _ = si.write_all(&input);
+        });
+    }
+    child.wait_with_output().expect("wait for iamsim")
+}
+
+fn lines(o: &Output) -> Vec<serde_json::Value> {
+    String::from_utf8(o.stdout.clone())
+        .expect("output is UTF-8")
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}
+
+fn stdin_run(input: &[u8]) -> (Output, Vec<serde_json::Value>) {
+    let s = mfa_scenario();
+    let o = batch(&["--scenario", s.to_str().unwrap(), "-"], Some(input));
+    let l = lines(&o);
+    (o, l)
+}
+
+fn assert_numbered(out: &[serde_json::Value], n: usize) {
+    assert_eq!(out.len(), n, "one output line per input line");
+    for (i, l) in out.iter().enumerate() {
+        assert_eq!(l["line"], (i + 1) as u64, "output in input order: {l}");
+    }
+}
+
+#[test]
+fn bundled_requests_get_one_line_each_in_order() {
+    let s = mfa_scenario();
+    let input = root().join("testdata/batch/requests.jsonl");
+    let o = batch(
+        &["--scenario", s.to_str().unwrap(), input.to_str().unwrap()],
+        None,
+    );
+    let out = lines(&o);
+    let text = std::fs::read_to_string(&input).unwrap();
+    assert!(
+        !text.ends_with('\n'),
+        "the bundled file ends without a line break"
+    );
+    assert_numbered(&out, text.split('\n').count());
+    assert_eq!(out[0]["decision"], "explicitDeny");
+    assert!(out[0]["statement"]
+        .as_str()
+        .unwrap()
+        .ends_with("force-mfa.json#DenyAllExceptListedIfNoMFA"));
+    assert_eq!(out[1]["decision"], "allowed");
+    assert!(out[1]["statement"]
+        .as_str()
+        .unwrap()
+        .ends_with("admin.json#AdministratorAccess"));
+    assert_eq!(out[12]["rule"], "get-caller-identity");
+    assert_eq!(out[17]["decision"], "implicitDeny");
+    assert_eq!(out[17]["missing"], "session");
+    assert!(out[17].get("statement").is_none());
+    assert!(out[18]["error"].as_str().unwrap().contains("empty line"));
+    assert!(out[19]["error"]
+        .as_str()
+        .unwrap()
+        .contains("did you mean \"console-mfa\""));
+    // The truncated last line, without a line break, is a line too.
+    assert!(out[21]["error"].as_str().unwrap().contains("end of input"));
+    assert_eq!(o.status.code(), Some(1), "error lines make the status 1");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("22 lines"), "{err}");
+    assert!(err.contains("4 errors"), "{err}");
+}
+
+#[test]
+fn all_good_lines_exit_zero_and_output_file() {
+    let dir = std::env::temp_dir().join(format!("iamsim-batch-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let input = dir.join("in.jsonl");
+    let output = dir.join("out.jsonl");
+    std::fs::write(
+        &input,
+        "{\"action\":\"s3:GetObject\",\"resource\":\"arn:aws:s3:::b/k\",\"context\":\"console-mfa\"}\n",
+    )
+    .unwrap();
+    let s = mfa_scenario();
+    let o = batch(
+        &[
+            "--scenario",
+            s.to_str().unwrap(),
+            input.to_str().unwrap(),
+            "-o",
+            output.to_str().unwrap(),
+            "--quiet",
+        ],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(0));
+    assert!(o.stdout.is_empty() && o.stderr.is_empty());
+    let written = std::fs::read_to_string(&output).unwrap();
+    assert!(
+        written.starts_with("{\"line\":1,\"decision\":\"allowed\""),
+        "{written}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn bad_lines_do_not_stop_the_run() {
+    let good = br#"{"action":"s3:GetObject","resource":"*","context":"access-keys"}"#;
+    let mut input = Vec::new();
+    input.extend_from_slice(good);
+    input.extend_from_slice(b"\n");
+    input.extend_from_slice(b"{\"action\":\"s3:Get\xff\xfeObject\"}\n"); // invalid UTF-8
+    input.extend_from_slice(b"\n"); // empty line
+    input.extend_from_slice(b"not json\n");
+    input.extend_from_slice(b"{\"action\": 7}\r\n");
+    input.extend_from_slice(b"[\"an array\"]\n");
+    input.extend_from_slice(b"{\"action\":\"s3:GetObject\",\"context\":\"console-mfa\"}"); // no \n
+    let (o, out) = stdin_run(&input);
+    assert_numbered(&out, 7);
+    assert_eq!(out[0]["decision"], "explicitDeny");
+    assert!(out[1]["error"].as_str().unwrap().contains("UTF-8"));
+    assert!(out[2]["error"].as_str().unwrap().contains("empty line"));
+    assert!(out[3]["error"].as_str().unwrap().contains("column 1"));
+    assert!(out[4]["error"]
+        .as_str()
+        .unwrap()
+        .contains("\"action\" must be a string"));
+    assert!(out[5]["error"].as_str().unwrap().contains("JSON object"));
+    assert_eq!(out[6]["decision"], "allowed");
+    assert_eq!(o.status.code(), Some(1));
+}
+
+#[test]
+fn huge_values_and_over_long_lines() {
+    let big = "x".repeat(2 * 1024 * 1024);
+    let mut input = format!(
+        "{{\"action\":\"s3:GetObject\",\"context\":\"console-mfa\",\"context_keys\":{{\"aws:userAgent\":\"{big}\"}}}}\n"
+    )
+    .into_bytes();
+    // Longer than the 16 MiB line limit: reported, not buffered, and the next line still counts.
+    input.extend_from_slice(b"{\"action\":\"s3:GetObject\",\"resource\":\"");
+    input.extend(std::iter::repeat_n(b'a', 17 * 1024 * 1024));
+    input.extend_from_slice(b"\"}\n");
+    input.extend_from_slice(b"{\"action\":\"s3:GetObject\",\"context\":\"access-keys\"}\n");
+    let (_, out) = stdin_run(&input);
+    assert_numbered(&out, 3);
+    assert_eq!(out[0]["decision"], "allowed");
+    assert!(
+        out[1]["error"]
+            .as_str()
+            .unwrap()
+            .contains("longer than the limit"),
+        "{}",
+        out[1]
+    );
+    assert_eq!(out[2]["decision"], "explicitDeny");
+}
+
+#[test]
+fn empty_input_gives_empty_output() {
+    let (o, out) = stdin_run(b"");
+    assert!(out.is_empty());
+    assert_eq!(o.status.code(), Some(0));
+}
+
+#[test]
+fn blocks_and_threads_keep_order_and_match_the_full_path() {
+    let mut r = workload::Rng::new(7);
+    let mut text = String::new();
+    for _ in 0..3000 {
+        workload::request_line(&mut r, &mut text);
+    }
+    let scenario = root().join("testdata/batch/large-scenario.json");
+    let sc = scenario.to_str().unwrap();
+    let run = |extra: &[&str]| {
+        let mut args = vec!["--scenario", sc, "-q"];
+        args.extend_from_slice(extra);
+        let o = batch(&args, Some(text.as_bytes()));
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        o.stdout
+    };
+    let small_blocks = run(&["--block-kib", "4", "--jobs", "3"]);
+    let one_thread = run(&["--jobs", "1"]);
+    let reference = run(&["--slow-path", "--jobs", "1"]);
+    assert_eq!(small_blocks, one_thread);
+    assert_eq!(small_blocks, reference);
+    let out: Vec<serde_json::Value> = String::from_utf8(small_blocks)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_numbered(&out, 3000);
+    for d in ["allowed", "explicitDeny", "implicitDeny"] {
+        assert!(out.iter().any(|l| l["decision"] == d), "no {d} in the mix");
+    }
+}
+
+#[test]
+fn explain_adds_the_full_explanation() {
+    let (_, out) = {
+        let s = mfa_scenario();
+        let o = batch(
+            &["--scenario", s.to_str().unwrap(), "--explain", "-"],
+            Some(br#"{"action":"s3:GetObject","resource":"*","context":"access-keys"}"#),
+        );
+        let l = lines(&o);
+        (o, l)
+    };
+    let e = &out[0]["explanation"];
+    assert_eq!(e["decision"], "explicitDeny");
+    assert!(e["reason"].as_str().unwrap().contains("explicit deny"));
+    assert!(!e["statements"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn bad_scenario_file_exits_2_naming_file_line_column() {
+    let dir = std::env::temp_dir().join(format!("iamsim-batch-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("bad.json");
+    std::fs::write(&bad, "{\n  \"principal\": \"arn:aws:iam::111122223333:user/alice\",\n  \"identity_policies\": [,]\n}\n").unwrap();
+    let o = batch(&["--scenario", bad.to_str().unwrap()], Some(b""));
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains(&format!("{}:3:25", bad.display())), "{err}");
+    assert!(o.stdout.is_empty());
+
+    let wrong = dir.join("wrong.json");
+    std::fs::write(&wrong, "{\"identity_policies\": [{\"Statement\": [{\"Effect\": \"Maybe\", \"Action\": \"*\", \"Resource\": \"*\"}]}]}").unwrap();
+    let o = batch(&["--scenario", wrong.to_str().unwrap()], Some(b""));
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains(&format!("{}:1:", wrong.display())), "{err}");
+
+    let o = batch(
+        &[
+            "--scenario",
+            mfa_scenario().to_str().unwrap(),
+            dir.join("missing.jsonl").to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("missing.jsonl:1:1"));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn closed_stdout_ends_quietly() {
+    let mut r = workload::Rng::new(3);
+    let mut text = String::new();
+    for _ in 0..20000 {
+        workload::request_line(&mut r, &mut text);
+    }
+    let mut child = Command::new(env!("CARGO_BIN_EXE_iamsim"))
+        .args(["batch", "--scenario", mfa_scenario().to_str().unwrap(), "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut si = child.stdin.take().unwrap();
+    std::thread::spawn(move || {
+        let _ = si.write_all(text.as_bytes());
+    });
+    // Read one line, then close the pipe (as `| head -1` does).
+    let mut so = child.stdout.take().unwrap();
+    let mut first = [0u8; 16];
+    std::io::Read::read_exact(&mut so, &mut first).unwrap();
+    drop(so);
+    let o = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(
+        o.status.code() == Some(0) || o.status.code().is_none(),
+        "{:?}",
+        o.status
+    );
+}
+
+#[test]
+fn committed_large_scenario_is_what_the_generator_produces() {
+    let committed = std::fs::read_to_string(root().join("testdata/batch/large-scenario.json"))
+        .expect("committed scenario");
+    assert_eq!(
+        committed,
+        workload::large_scenario(),
+        "regenerate: cargo run --example gen -- scenario > testdata/batch/large-scenario.json"
+    );
+}
