@@ -226,6 +226,17 @@ struct ServiceIndex {
     all: Vec<u32>,
     exact: FxHashMap<Box<str>, Vec<u32>>,
     wild: Vec<(Wildcard, u32)>,
+    /// `always ∪ all`, sorted (computed by [`ActionIndex::finish`]).
+    base: Vec<u32>,
+    /// Per literal action name: `always ∪ all ∪ exact[name]`, sorted.
+    merged: FxHashMap<Box<str>, Vec<u32>>,
+}
+
+fn sorted_union(parts: &[&[u32]]) -> Vec<u32> {
+    let mut v: Vec<u32> = parts.iter().flat_map(|p| p.iter().copied()).collect();
+    v.sort_unstable();
+    v.dedup();
+    v
 }
 
 impl ActionIndex {
@@ -259,30 +270,58 @@ impl ActionIndex {
         }
     }
 
-    /// Candidate statement ids for a lower-cased action, sorted and without duplicates.
-    pub fn candidates(&self, action_lower: &str, stmts: &[CStatement], out: &mut Vec<u32>) {
+    /// Precomputes, per service and per literal action name, the sorted candidate list that
+    /// needs no matching at request time.
+    fn finish(&mut self) {
+        self.always.sort_unstable();
+        self.always.dedup();
+        let always = self.always.clone();
+        for si in self.services.values_mut() {
+            si.base = sorted_union(&[&always, &si.all]);
+            si.merged = si
+                .exact
+                .iter()
+                .map(|(name, ids)| (name.clone(), sorted_union(&[&si.base, ids])))
+                .collect();
+        }
+    }
+
+    /// Candidate statement ids for a lower-cased action, sorted and without duplicates. For a
+    /// literal action name in a service without wildcard patterns this is a precomputed slice;
+    /// otherwise the list is assembled in `out`.
+    pub fn candidates<'a>(
+        &'a self,
+        action_lower: &str,
+        stmts: &[CStatement],
+        out: &'a mut Vec<u32>,
+    ) -> &'a [u32] {
+        let (si, name) = match split_action(action_lower) {
+            Some((svc, name)) => (self.services.get(svc), name),
+            None => (None, action_lower),
+        };
+        let base: &[u32] = match si {
+            Some(si) => si.merged.get(name).map(Vec::as_slice).unwrap_or(&si.base),
+            None => &self.always,
+        };
+        let wild = si.map(|s| s.wild.as_slice()).unwrap_or(&[]);
+        if self.check.is_empty() && wild.is_empty() {
+            return base;
+        }
         out.clear();
-        out.extend_from_slice(&self.always);
+        out.extend_from_slice(base);
         for &id in &self.check {
             if stmts[id as usize].action.matches(action_lower) {
                 out.push(id);
             }
         }
-        if let Some((svc, name)) = split_action(action_lower) {
-            if let Some(si) = self.services.get(svc) {
-                out.extend_from_slice(&si.all);
-                if let Some(ids) = si.exact.get(name) {
-                    out.extend_from_slice(ids);
-                }
-                for (w, id) in &si.wild {
-                    if w.matches(name) {
-                        out.push(*id);
-                    }
-                }
+        for (w, id) in wild {
+            if w.matches(name) {
+                out.push(*id);
             }
         }
         out.sort_unstable();
         out.dedup();
+        out
     }
 }
 
@@ -396,6 +435,7 @@ impl PolicySet {
         for p in &s.session {
             set.add_policy(p, Layer::Session);
         }
+        set.index.finish();
         Ok(set)
     }
 

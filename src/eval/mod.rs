@@ -115,13 +115,16 @@ pub struct Outcome {
     /// The decision.
     pub decision: Decision,
     /// Deciding statements (ids in the policy set): the first matching deny, or the allows the
-    /// grant rests on.
-    pub statements: Vec<u32>,
+    /// grant rests on. Kept inline (no allocation) for up to four.
+    pub statements: Statements,
     /// For an implicit deny: the layer that lacked an allow.
     pub missing: Option<Missing>,
     /// A service rule that decided the request.
     pub rule: Option<ServiceRule>,
 }
+
+/// Statement ids, stored inline for the common case of one to four.
+pub type Statements = smallvec::SmallVec<[u32; 4]>;
 
 /// One request to evaluate.
 #[derive(Debug, Clone, Copy)]
@@ -257,9 +260,9 @@ impl PolicySet {
         let app = self.applicability(req, &action, ctx);
         let mut m = Matched::default();
         CANDIDATES.with(|c| {
-            let mut cands = c.borrow_mut();
-            self.index.candidates(&action, &self.stmts, &mut cands);
-            for &id in cands.iter() {
+            let mut buf = c.borrow_mut();
+            let cands = self.index.candidates(&action, &self.stmts, &mut buf);
+            for &id in cands {
                 let st = &self.stmts[id as usize];
                 if !self.layer_applies(st.layer, app) {
                     continue;
@@ -428,7 +431,7 @@ impl PolicySet {
         let deny = |rule| {
             Some(Outcome {
                 decision: Decision::ImplicitDeny,
-                statements: vec![],
+                statements: Statements::new(),
                 missing: None,
                 rule: Some(rule),
             })
@@ -436,7 +439,7 @@ impl PolicySet {
         let allow = |rule| {
             Some(Outcome {
                 decision: Decision::Allowed,
-                statements: vec![],
+                statements: Statements::new(),
                 missing: None,
                 rule: Some(rule),
             })
@@ -493,26 +496,34 @@ impl PolicySet {
         m: &Matched,
         app: Applicability,
     ) -> Outcome {
-        let out = |decision, statements: Vec<u32>, missing| Outcome {
+        let out = |decision, statements: Statements, missing| Outcome {
             decision,
             statements,
             missing,
             rule: None,
         };
         if let Some(d) = m.deny {
-            return out(Decision::ExplicitDeny, vec![d], None);
+            return out(Decision::ExplicitDeny, smallvec::smallvec![d], None);
         }
         if app.rcp {
             for l in 0..self.rcp_levels {
                 if m.rcp[l].is_none() {
-                    return out(Decision::ImplicitDeny, vec![], Some(Missing::Rcp(l as u8)));
+                    return out(
+                        Decision::ImplicitDeny,
+                        smallvec::smallvec![],
+                        Some(Missing::Rcp(l as u8)),
+                    );
                 }
             }
         }
         if app.scp {
             for l in 0..self.scp_levels {
                 if m.scp[l].is_none() {
-                    return out(Decision::ImplicitDeny, vec![], Some(Missing::Scp(l as u8)));
+                    return out(
+                        Decision::ImplicitDeny,
+                        smallvec::smallvec![],
+                        Some(Missing::Scp(l as u8)),
+                    );
                 }
             }
         }
@@ -522,10 +533,10 @@ impl PolicySet {
             PrincipalKind::Anonymous | PrincipalKind::Service { .. }
         ) {
             return match m.resource {
-                Some((id, _)) => out(Decision::Allowed, vec![id], None),
+                Some((id, _)) => out(Decision::Allowed, smallvec::smallvec![id], None),
                 None => out(
                     Decision::ImplicitDeny,
-                    vec![],
+                    smallvec::smallvec![],
                     Some(Missing::ResourcePolicy),
                 ),
             };
@@ -549,7 +560,7 @@ impl PolicySet {
                 .into_iter()
                 .chain(m.boundary)
                 .chain(m.session)
-                .collect::<Vec<_>>()
+                .collect::<Statements>()
         };
         let missing = |has_path: bool| {
             if !has_path {
@@ -573,18 +584,26 @@ impl PolicySet {
                     GrantKind::Account => false,
                 };
                 if complete {
-                    return out(Decision::Allowed, vec![gid], None);
+                    return out(Decision::Allowed, smallvec::smallvec![gid], None);
                 }
             }
             if self.is_trust_or_key_policy(action, req.resource) {
                 return match m.resource {
                     Some((gid, GrantKind::Account)) if i && b && s => {
-                        let mut ids = vec![gid];
+                        let mut ids = smallvec::smallvec![gid];
                         ids.extend(identity_ids());
                         out(Decision::Allowed, ids, None)
                     }
-                    None => out(Decision::ImplicitDeny, vec![], Some(Missing::TrustPolicy)),
-                    Some(_) => out(Decision::ImplicitDeny, vec![], Some(missing(i))),
+                    None => out(
+                        Decision::ImplicitDeny,
+                        smallvec::smallvec![],
+                        Some(Missing::TrustPolicy),
+                    ),
+                    Some(_) => out(
+                        Decision::ImplicitDeny,
+                        smallvec::smallvec![],
+                        Some(missing(i)),
+                    ),
                 };
             }
             if i && b && s {
@@ -595,11 +614,19 @@ impl PolicySet {
                     m.resource,
                     Some((_, GrantKind::Entity | GrantKind::SessionArn))
                 );
-            return out(Decision::ImplicitDeny, vec![], Some(missing(has_path)));
+            return out(
+                Decision::ImplicitDeny,
+                smallvec::smallvec![],
+                Some(missing(has_path)),
+            );
         }
         // Cross-account: both sides must allow (semantics §1.6).
         if !(i && b && s) {
-            return out(Decision::ImplicitDeny, vec![], Some(missing(i)));
+            return out(
+                Decision::ImplicitDeny,
+                smallvec::smallvec![],
+                Some(missing(i)),
+            );
         }
         match m.resource {
             Some((gid, _)) => {
@@ -609,7 +636,7 @@ impl PolicySet {
             }
             None => out(
                 Decision::ImplicitDeny,
-                vec![],
+                smallvec::smallvec![],
                 Some(Missing::ResourceCrossAccount),
             ),
         }
