@@ -212,13 +212,27 @@ pub(crate) struct CStatement {
 }
 
 /// Statement ids by action.
+///
+/// Built in two steps: [`ActionIndex::add`] files each statement under its action patterns, then
+/// [`ActionIndex::finish`] precomputes complete, sorted candidate lists — one per literal action
+/// name any policy mentions, one per service for the names no policy mentions, one for services no
+/// policy mentions. At request time a literal action is one hash lookup; only wildcard patterns
+/// inside a service and `NotAction` lists with wildcards are matched per request.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct ActionIndex {
     /// Statements that match every action without further checks (`Action: "*"`).
     always: Vec<u32>,
-    /// Statements that must be checked against every action (`NotAction`, wildcard prefixes).
+    /// `NotAction` statements whose patterns are all literal: they apply to every action not
+    /// listed, so to every action no policy mentions.
+    not_literal: Vec<u32>,
+    /// Statements that must be matched per request: `NotAction` with wildcards, wildcard service
+    /// prefixes.
     check: Vec<u32>,
     services: FxHashMap<Box<str>, ServiceIndex>,
+    /// Complete candidate lists per literal `service:action` mentioned in any policy.
+    full: FxHashMap<Box<str>, Vec<u32>>,
+    /// Candidates for a service no policy names: `always ∪ not_literal` (plus `check` at runtime).
+    unknown_service: Vec<u32>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -226,10 +240,9 @@ struct ServiceIndex {
     all: Vec<u32>,
     exact: FxHashMap<Box<str>, Vec<u32>>,
     wild: Vec<(Wildcard, u32)>,
-    /// `always ∪ all`, sorted (computed by [`ActionIndex::finish`]).
+    /// Candidates for an action of this service no policy names literally (plus `wild` and
+    /// `check` at runtime).
     base: Vec<u32>,
-    /// Per literal action name: `always ∪ all ∪ exact[name]`, sorted.
-    merged: FxHashMap<Box<str>, Vec<u32>>,
 }
 
 fn sorted_union(parts: &[&[u32]]) -> Vec<u32> {
@@ -242,7 +255,11 @@ fn sorted_union(parts: &[&[u32]]) -> Vec<u32> {
 impl ActionIndex {
     fn add(&mut self, id: u32, action: &crate::policy::ActionElement) {
         if action.negated {
-            self.check.push(id);
+            if action.patterns.iter().all(|p| !p.contains(['*', '?'])) {
+                self.not_literal.push(id);
+            } else {
+                self.check.push(id);
+            }
             return;
         }
         for p in &action.patterns {
@@ -270,53 +287,122 @@ impl ActionIndex {
         }
     }
 
-    /// Precomputes, per service and per literal action name, the sorted candidate list that
-    /// needs no matching at request time.
-    fn finish(&mut self) {
+    /// Precomputes the candidate lists (see the type's documentation).
+    fn finish(&mut self, stmts: &[CStatement]) {
         self.always.sort_unstable();
         self.always.dedup();
-        let always = self.always.clone();
+        self.unknown_service = sorted_union(&[&self.always, &self.not_literal]);
+        // Every literal action any policy mentions, from Action and from literal NotAction lists.
+        let mut mentioned: Vec<String> = Vec::new();
+        for (svc, si) in &self.services {
+            mentioned.extend(si.exact.keys().map(|n| format!("{svc}:{n}")));
+        }
+        for &id in &self.not_literal {
+            for p in &stmts[id as usize].action.patterns {
+                if let Some(lit) = p.as_exact() {
+                    mentioned.push(lit.to_string());
+                }
+            }
+        }
+        mentioned.sort();
+        mentioned.dedup();
         for si in self.services.values_mut() {
-            si.base = sorted_union(&[&always, &si.all]);
-            si.merged = si
-                .exact
-                .iter()
-                .map(|(name, ids)| (name.clone(), sorted_union(&[&si.base, ids])))
-                .collect();
+            si.base = sorted_union(&[&self.always, &si.all, &self.not_literal]);
+        }
+        let mut full = FxHashMap::default();
+        for action in mentioned {
+            let mut v = Vec::new();
+            self.assemble(&action, stmts, &mut v, true);
+            full.insert(action.into_boxed_str(), v);
+        }
+        self.full = full;
+    }
+
+    /// Assembles the candidates of one action without the precomputed lists.
+    fn assemble(
+        &self,
+        action_lower: &str,
+        stmts: &[CStatement],
+        out: &mut Vec<u32>,
+        with_literal_not: bool,
+    ) {
+        out.clear();
+        out.extend_from_slice(&self.always);
+        let (si, name) = match split_action(action_lower) {
+            Some((svc, name)) => (self.services.get(svc), name),
+            None => (None, action_lower),
+        };
+        if let Some(si) = si {
+            out.extend_from_slice(&si.all);
+            if let Some(ids) = si.exact.get(name) {
+                out.extend_from_slice(ids);
+            }
+            for (w, id) in &si.wild {
+                if w.matches(name) {
+                    out.push(*id);
+                }
+            }
+        }
+        let literal_not: &[u32] = if with_literal_not {
+            &self.not_literal
+        } else {
+            &[]
+        };
+        for &id in self.check.iter().chain(literal_not) {
+            if stmts[id as usize].action.matches(action_lower) {
+                out.push(id);
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+    }
+
+    /// The complete candidate list when it needs no per-request matching.
+    #[inline]
+    pub fn static_candidates(&self, action_lower: &str) -> Option<&[u32]> {
+        if let Some(v) = self.full.get(action_lower) {
+            return Some(v);
+        }
+        if !self.check.is_empty() {
+            return None;
+        }
+        match split_action(action_lower).and_then(|(svc, _)| self.services.get(svc)) {
+            Some(si) if si.wild.is_empty() => Some(&si.base),
+            Some(_) => None,
+            None => Some(&self.unknown_service),
         }
     }
 
-    /// Candidate statement ids for a lower-cased action, sorted and without duplicates. For a
-    /// literal action name in a service without wildcard patterns this is a precomputed slice;
-    /// otherwise the list is assembled in `out`.
+    /// Candidate statement ids for a lower-cased action, sorted and without duplicates.
     pub fn candidates<'a>(
         &'a self,
         action_lower: &str,
         stmts: &[CStatement],
         out: &'a mut Vec<u32>,
     ) -> &'a [u32] {
+        if let Some(v) = self.static_candidates(action_lower) {
+            return v;
+        }
+        // Not mentioned literally: literal NotAction lists apply (they cannot list it).
         let (si, name) = match split_action(action_lower) {
             Some((svc, name)) => (self.services.get(svc), name),
             None => (None, action_lower),
         };
-        let base: &[u32] = match si {
-            Some(si) => si.merged.get(name).map(Vec::as_slice).unwrap_or(&si.base),
-            None => &self.always,
-        };
-        let wild = si.map(|s| s.wild.as_slice()).unwrap_or(&[]);
-        if self.check.is_empty() && wild.is_empty() {
-            return base;
-        }
         out.clear();
-        out.extend_from_slice(base);
+        match si {
+            Some(si) => {
+                out.extend_from_slice(&si.base);
+                for (w, id) in &si.wild {
+                    if w.matches(name) {
+                        out.push(*id);
+                    }
+                }
+            }
+            None => out.extend_from_slice(&self.unknown_service),
+        }
         for &id in &self.check {
             if stmts[id as usize].action.matches(action_lower) {
                 out.push(id);
-            }
-        }
-        for (w, id) in wild {
-            if w.matches(name) {
-                out.push(*id);
             }
         }
         out.sort_unstable();
@@ -435,7 +521,7 @@ impl PolicySet {
         for p in &s.session {
             set.add_policy(p, Layer::Session);
         }
-        set.index.finish();
+        set.index.finish(&set.stmts);
         Ok(set)
     }
 

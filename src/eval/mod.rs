@@ -259,9 +259,7 @@ impl PolicySet {
         }
         let app = self.applicability(req, &action, ctx);
         let mut m = Matched::default();
-        CANDIDATES.with(|c| {
-            let mut buf = c.borrow_mut();
-            let cands = self.index.candidates(&action, &self.stmts, &mut buf);
+        let scan = |cands: &[u32], m: &mut Matched| {
             for &id in cands {
                 let st = &self.stmts[id as usize];
                 if !self.layer_applies(st.layer, app) {
@@ -277,7 +275,15 @@ impl PolicySet {
                     }
                 }
             }
-        });
+        };
+        match self.index.static_candidates(&action) {
+            Some(cands) => scan(cands, &mut m),
+            None => CANDIDATES.with(|c| {
+                let mut buf = c.borrow_mut();
+                let cands = self.index.candidates(&action, &self.stmts, &mut buf);
+                scan(cands, &mut m);
+            }),
+        }
         self.decide(req, &action, &m, app)
     }
 
