@@ -90,6 +90,15 @@ impl fmt::Display for Diagnostic {
     }
 }
 
+/// The diagnostic to report when a document was rejected: its first error (or, should a
+/// rejection carry none, its first diagnostic).
+///
+/// # Panics
+/// Never for the diagnostics a rejected parse returns, which always hold at least one error.
+pub fn first_error(ds: &[Diagnostic]) -> &Diagnostic {
+    ds.iter().find(|d| d.is_error()).unwrap_or(&ds[0])
+}
+
 /// The closest candidate to `word` by edit distance (case-insensitive), if it is close enough to
 /// be a plausible misspelling.
 pub fn did_you_mean<'a, I: IntoIterator<Item = &'a str>>(

@@ -174,7 +174,7 @@ impl Reader<'_> {
         let label = format!("{}:{} ({name})", self.file, v.pos);
         let (mut p, _) =
             parse_policy(j, &label, name, kind, ParseOptions::default()).map_err(|ds| {
-                let d = ds.iter().find(|d| d.is_error()).unwrap_or(&ds[0]);
+                let d = crate::diag::first_error(&ds);
                 self.err(v.pos, path, format!("invalid policy {name}: {}", d))
             })?;
         p.file = self.file.to_string();

@@ -146,7 +146,7 @@ impl PolicyLoader {
         let j = json::parse_with(&text, limits)
             .map_err(|e| InputError::new(&shown, e.pos, "", e.message))?;
         let (p, w) = parse_policy(&j, &shown, &shown, kind, self.options).map_err(|ds| {
-            let first = ds.iter().find(|d| d.is_error()).unwrap_or(&ds[0]);
+            let first = crate::diag::first_error(&ds);
             InputError::from_diag(first)
         })?;
         self.warnings.extend(w);
@@ -191,7 +191,7 @@ impl PolicyLoader {
             }
             JsonKind::Object(_) => {
                 let (p, w) = parse_policy(v, file, name, kind, self.options).map_err(|ds| {
-                    let first = ds.iter().find(|d| d.is_error()).unwrap_or(&ds[0]);
+                    let first = crate::diag::first_error(&ds);
                     InputError::from_diag(first)
                 })?;
                 self.warnings.extend(w);
@@ -203,7 +203,7 @@ impl PolicyLoader {
                     .map_err(|e| InputError::new(&label, e.pos, name, e.message))?;
                 let (mut p, w) =
                     parse_policy(&j, &label, name, kind, self.options).map_err(|ds| {
-                        let first = ds.iter().find(|d| d.is_error()).unwrap_or(&ds[0]);
+                        let first = crate::diag::first_error(&ds);
                         InputError::from_diag(first)
                     })?;
                 // Statement positions inside the string are not positions in the file: point at

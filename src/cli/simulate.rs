@@ -64,14 +64,7 @@ fn policies(j: &Json, name: &str, file: &str, kind: PolicyKind) -> Result<Vec<Po
             let origin = format!("{file}:{pos} ({id})");
             parse_policy_text(&text, &origin, &id, kind, ParseOptions::default())
                 .map(|(p, _)| p)
-                .map_err(|ds| {
-                    Err2(
-                        ds.iter()
-                            .find(|d| d.is_error())
-                            .unwrap_or(&ds[0])
-                            .to_string(),
-                    )
-                })
+                .map_err(|ds| Err2(iamsim::diag::first_error(&ds).to_string()))
         })
         .collect()
 }
@@ -257,14 +250,7 @@ fn simulate(args: &SimulateArgs) -> Result<(Value, bool), Err2> {
                 ParseOptions::default(),
             )
             .map(|(p, _)| p)
-            .map_err(|ds| {
-                Err2(
-                    ds.iter()
-                        .find(|d| d.is_error())
-                        .unwrap_or(&ds[0])
-                        .to_string(),
-                )
-            })?,
+            .map_err(|ds| Err2(iamsim::diag::first_error(&ds).to_string()))?,
         );
     }
     if let Some(o) = field(&j, "ResourceOwner").and_then(Json::as_str) {
