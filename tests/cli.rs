@@ -354,3 +354,21 @@ fn adversarial_wildcard_pattern_is_answered_correctly() {
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }
+
+#[test]
+fn test_subcommand_writes_junit_and_json_reports() {
+    let o = iamsim(&["test", "--format", "junit", "testdata/cases"]);
+    assert_eq!(o.status.code(), Some(0));
+    let xml = stdout(&o);
+    assert!(
+        xml.starts_with("<?xml")
+            && xml.contains("<testsuite name=\"testdata/cases/mfa-force-mfa.json\""),
+        "{xml}"
+    );
+    assert!(xml.contains("failures=\"0\""));
+    let o = iamsim(&["test", "--format", "json", "testdata/cases"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["failed"], 0);
+    assert!(v["passed"].as_u64().unwrap() >= 30);
+    assert_eq!(v["tests"][0]["passed"], true);
+}
