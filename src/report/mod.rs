@@ -192,10 +192,17 @@ pub fn explain<L: KeyLookup>(
         for c in &t.conditions {
             let cond = &st.conditions[c.index];
             let val = c.value.as_deref().unwrap_or("absent");
-            let why = match (c.reason, c.result) {
-                (crate::compile::condition::CondReason::Compared, true) => "value matched",
-                (crate::compile::condition::CondReason::Compared, false) => "value mismatch",
-                (r, _) => r.describe(),
+            let negated = cond.op.base.is_negated();
+            let why = match (c.reason, c.result, negated) {
+                (crate::compile::condition::CondReason::Compared, true, false) => "value matched",
+                (crate::compile::condition::CondReason::Compared, false, false) => "value mismatch",
+                (crate::compile::condition::CondReason::Compared, true, true) => {
+                    "no listed value matched (negated operator)"
+                }
+                (crate::compile::condition::CondReason::Compared, false, true) => {
+                    "a listed value matched (negated operator)"
+                }
+                (r, _, _) => r.describe(),
             };
             notes.push(format!(
                 "{} {}: {} ({why}; request value {val})",
@@ -232,8 +239,44 @@ pub fn explain<L: KeyLookup>(
     if req.preset == crate::context::Preset::RoleMfa {
         settings.push("role_session_mfa_from_assume_role_params".into());
     }
-    if scp || rcp {
-        // Nothing to add: guardrails applied as documented.
+    let _ = (scp, rcp);
+    // A negated operator whose policy value holds a variable the request cannot resolve.
+    for l in &lines {
+        let (_, _, pi, si) = set.statement_info(l.id);
+        let st = &set.policies()[pi].policy.statements[si];
+        let unresolved = st.conditions.iter().any(|c| {
+            c.op.base.is_negated()
+                && c.values.iter().any(|v| {
+                    crate::policy::variable::parse_template(v).is_ok_and(|parts| {
+                        parts.iter().any(|p| match p {
+                            crate::policy::variable::Part::Var { key, default: None } => {
+                                set.keys().id(key).and_then(|id| ctx.get(id)).is_none()
+                            }
+                            _ => false,
+                        })
+                    })
+                })
+        });
+        if unresolved {
+            settings.push("negated_op_matches_unresolved_variable".into());
+        }
+    }
+    // A grant to the exact role-session ARN, with session policies present.
+    if o.decision == Decision::Allowed && set.policies().iter().any(|p| p.layer == Layer::Session) {
+        let via_session_arn = o.statements.iter().any(|id| {
+            let (layer, _, pi, si) = set.statement_info(*id);
+            let st = &set.policies()[pi].policy.statements[si];
+            layer == Layer::Resource
+                && st.principal.as_ref().is_some_and(|p| {
+                    p.entries.iter().any(|e| matches!(e, crate::policy::PrincipalEntry::Aws(a) if *a == req.principal.arn))
+                })
+        });
+        if via_session_arn {
+            settings.push("session_policy_limits_session_arn_grants".into());
+        }
+    }
+    if o.missing.is_some_and(|m| matches!(m, Missing::Scp(_))) {
+        settings.push("scp_missing_allow_label".into());
     }
     settings.sort();
     settings.dedup();
