@@ -372,3 +372,40 @@ fn test_subcommand_writes_junit_and_json_reports() {
     assert!(v["passed"].as_u64().unwrap() >= 30);
     assert_eq!(v["tests"][0]["passed"], true);
 }
+
+#[test]
+fn eval_names_the_setting_that_influenced_the_decision() {
+    let dir = std::env::temp_dir().join(format!("iamsim-cli-set-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join("p.json");
+    std::fs::write(&p, r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"},{"Effect":"Deny","Action":"s3:GetObject","Resource":"*","Condition":{"StringNotEquals":{"s3:ExistingObjectTag/Team":"${aws:PrincipalTag/Team}"}}}]}"#).unwrap();
+    let args = [
+        "eval",
+        "--identity",
+        p.to_str().unwrap(),
+        "-a",
+        "s3:GetObject",
+        "-r",
+        "arn:aws:s3:::b/k",
+        "-k",
+        "s3:ExistingObjectTag/Team=red",
+        "--format",
+        "json",
+    ];
+    let o = iamsim(&args);
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["explanation"]["decision"], "explicitDeny");
+    assert!(
+        v["explanation"]["settings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s == "negated_op_matches_unresolved_variable"),
+        "{v}"
+    );
+    let mut flipped = args.to_vec();
+    flipped.extend(["--setting", "negated_op_matches_unresolved_variable=false"]);
+    let o = iamsim(&flipped);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+}
