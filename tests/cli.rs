@@ -409,3 +409,25 @@ fn eval_names_the_setting_that_influenced_the_decision() {
     let o = iamsim(&flipped);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
 }
+
+#[test]
+fn dash_reads_a_policy_from_stdin() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_iamsim"))
+        .args([
+            "eval",
+            "--identity",
+            "-",
+            "-a",
+            "s3:GetObject",
+            "-r",
+            "arn:aws:s3:::b/k",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(br#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:Get*","Resource":"*"}}"#).unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout(&o).contains("decision: allowed"));
+}
