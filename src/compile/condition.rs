@@ -55,11 +55,13 @@ enum ArnValue {
 }
 
 /// An ARN pattern matched component by component (a `*` does not cross a `:` between the six
-/// components); a pattern with fewer than six components is matched as a whole string.
+/// components). A pattern with fewer than six components cannot be split into the six ARN
+/// components and matches nothing, except a lone `*`, which matches any value.
 #[derive(Debug, Clone)]
 pub(crate) enum ArnPattern {
     Parts(Box<[Wildcard; 6]>),
     Whole(Wildcard),
+    Never,
 }
 
 impl ArnPattern {
@@ -73,7 +75,15 @@ impl ArnPattern {
             }
         }
         if parts.len() < 6 {
-            return ArnPattern::Whole(Wildcard::from_tokens(tokens));
+            // semantics §3.2: both ARNs are split into six components and globbed per component,
+            // so a `*` never reaches across a `:` (`arn:aws:sns:us-east-1:*` does not match
+            // `arn:aws:sns:us-east-1:123456789012:topic`).
+            let w = Wildcard::from_tokens(tokens);
+            return if w.is_any() {
+                ArnPattern::Whole(w)
+            } else {
+                ArnPattern::Never
+            };
         }
         let ws: Vec<Wildcard> = parts.iter().map(|p| Wildcard::from_tokens(p)).collect();
         ArnPattern::Parts(Box::new(ws.try_into().expect("six parts")))
@@ -82,6 +92,7 @@ impl ArnPattern {
     fn matches(&self, value: &str) -> bool {
         match self {
             ArnPattern::Whole(w) => w.matches(value),
+            ArnPattern::Never => false,
             ArnPattern::Parts(ps) => {
                 let mut it = value.splitn(6, ':');
                 for p in ps.iter() {

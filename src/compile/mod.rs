@@ -678,8 +678,13 @@ impl CPrincipalEntry {
                     if p.account.as_deref() == Some(account) && role == name =>
                 {
                     // With the full role ARN (path included) in aws:PrincipalArn, compare it whole.
+                    // A path-less role ARN (what a session ARN yields: it carries no role path,
+                    // semantics §2.3) says nothing about the path, so the name match stands.
                     match ctx.get(set.key_principal_arn) {
-                        Some(CtxValue::One(pa)) if pa.contains(":role/") && pa != arn => None,
+                        Some(CtxValue::One(pa)) if pa.contains(":role/") && pa != arn => {
+                            let tail = pa.split_once(":role/").map(|x| x.1);
+                            (tail == Some(name.as_str())).then_some(GrantKind::Entity)
+                        }
                         _ => Some(GrantKind::Entity),
                     }
                 }
