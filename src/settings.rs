@@ -31,6 +31,10 @@ pub struct Settings {
     pub scp_missing_allow_aws_message: bool,
     /// Reject documents that only have warnings.
     pub strict_validation: bool,
+    /// With no trust policy (for `sts:AssumeRole` on a role) or key policy (for `kms:` on a key)
+    /// in the scenario, assume one that delegates to the account, so identity policies decide.
+    /// Default `false` (`deny`): no such policy means nothing allows the caller (semantics §1.9).
+    pub missing_trust_or_key_policy_delegates: bool,
     /// Input limits (`max_policy_bytes`, `max_json_depth`, `max_statements`, `max_values`,
     /// `max_pattern_length`).
     pub limits: crate::policy::InputLimits,
@@ -66,6 +70,7 @@ impl Default for Settings {
             wildcard_only_actions_require_star: false,
             scp_missing_allow_aws_message: false,
             strict_validation: false,
+            missing_trust_or_key_policy_delegates: false,
             limits: Default::default(),
         }
     }
@@ -85,6 +90,7 @@ pub const SETTING_NAMES: &[&str] = &[
     "wildcard_only_actions_require_star",
     "scp_missing_allow_label",
     "strict_validation",
+    "missing_trust_or_key_policy",
     "max_policy_bytes",
     "max_json_depth",
     "max_statements",
@@ -193,6 +199,17 @@ impl Settings {
                 }
             }
             "strict_validation" => self.strict_validation = parse_bool(name, value)?,
+            "missing_trust_or_key_policy" => {
+                self.missing_trust_or_key_policy_delegates = match value {
+                    "deny" => false,
+                    "delegate" => true,
+                    _ => {
+                        return Err(SettingError(format!(
+                            "missing_trust_or_key_policy is deny or delegate, not \"{value}\""
+                        )))
+                    }
+                }
+            }
             "max_policy_bytes" => self.limits.max_bytes = parse_count(name, value)?,
             "max_json_depth" => self.limits.max_depth = parse_count(name, value)?,
             "max_statements" => self.limits.max_statements = parse_count(name, value)?,

@@ -486,12 +486,13 @@ impl PolicySet {
         None
     }
 
-    /// Whether the resource policy is a role trust policy or a KMS key policy, which must allow
-    /// the caller themselves (semantics §1.9).
-    pub(crate) fn is_trust_or_key_policy(&self, action: &str, resource: &str) -> bool {
-        self.has_resource_policy
-            && ((TRUST_ACTIONS.contains(&action) && resource.contains(":role/"))
-                || action.starts_with("kms:"))
+    /// Whether the request is governed by a role trust policy (`sts:AssumeRole*` and friends on
+    /// a role) or a KMS key policy (a `kms:` action on a key or alias), which must allow the
+    /// caller themselves: an identity allow alone is never enough (semantics §1.9).
+    pub(crate) fn needs_trust_or_key_policy(action: &str, resource: &str) -> bool {
+        (TRUST_ACTIONS.contains(&action) && resource.contains(":role/"))
+            || (action.starts_with("kms:")
+                && (resource.contains(":key/") || resource.contains(":alias/")))
     }
 
     /// Applies the flow (semantics §1.5) to the matched statements.
@@ -593,7 +594,18 @@ impl PolicySet {
                     return out(Decision::Allowed, smallvec::smallvec![gid], None);
                 }
             }
-            if self.is_trust_or_key_policy(action, req.resource) {
+            if Self::needs_trust_or_key_policy(action, req.resource) && !self.has_resource_policy {
+                // No trust or key policy given: none exists (cases.md), so nothing allows the
+                // caller, unless the setting says to assume one that delegates to the account
+                // (AWS's default key policy; a trust policy naming the account).
+                if !self.settings.missing_trust_or_key_policy_delegates {
+                    return out(
+                        Decision::ImplicitDeny,
+                        smallvec::smallvec![],
+                        Some(Missing::TrustPolicy),
+                    );
+                }
+            } else if Self::needs_trust_or_key_policy(action, req.resource) {
                 return match m.resource {
                     Some((gid, GrantKind::Account)) if i && b && s => {
                         let mut ids = smallvec::smallvec![gid];

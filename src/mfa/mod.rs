@@ -851,7 +851,16 @@ pub fn audit(input: &AuditInput) -> Result<MfaReport, AuditError> {
     if input.probes.is_empty() {
         return Err(AuditError("no actions to probe".into()));
     }
-    let sc = &input.scenario;
+    // The probes include sts:AssumeRole on a role and kms:Decrypt on a key. Without a trust or
+    // key policy in the scenario, assume the common one that delegates to the account (AWS's
+    // default key policy), so the identity policies under audit decide those probes.
+    let mut owned = input.scenario.clone();
+    owned.settings.missing_trust_or_key_policy_delegates = true;
+    let sc = if input.scenario.resource_policy.is_none() {
+        &owned
+    } else {
+        &input.scenario
+    };
     let has_scps = !sc.scps.is_empty();
     let is_role = matches!(p.kind, PrincipalKind::RoleSession { .. });
     let mut sets = Sets {

@@ -119,6 +119,9 @@ pub fn reason(set: &PolicySet, req: &Request<'_>, o: &Outcome) -> String {
             }
             Some(Missing::Rcp(l)) => format!("{head} because no resource control policy at level {l} allows the {} action", req.action),
             Some(Missing::ResourceCrossAccount) => format!("{head} because no resource-based policy in the resource's account allows the {} action (cross-account requests need both sides)", req.action),
+            Some(Missing::TrustPolicy) if !set.policies().iter().any(|p| p.layer == Layer::Resource) => format!(
+                "{head} because no role trust policy or key policy allows the caller (none is given; an identity allow alone is not enough; setting missing_trust_or_key_policy=deny)"
+            ),
             Some(Missing::TrustPolicy) => format!("{head} because the role trust policy or key policy does not allow the caller"),
             Some(Missing::ResourcePolicy) => format!("{head} because no resource-based policy allows the caller"),
             None => head,
@@ -274,6 +277,11 @@ pub fn explain<L: KeyLookup>(
         if via_session_arn {
             settings.push("session_policy_limits_session_arn_grants".into());
         }
+    }
+    if o.missing == Some(Missing::TrustPolicy)
+        && !set.policies().iter().any(|p| p.layer == Layer::Resource)
+    {
+        settings.push("missing_trust_or_key_policy".into());
     }
     if o.missing.is_some_and(|m| matches!(m, Missing::Scp(_))) {
         settings.push("scp_missing_allow_label".into());
