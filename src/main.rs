@@ -26,14 +26,14 @@ enum Command {
     Simulate(cli::simulate::SimulateArgs),
     /// Audit an account export (authorization details + credential report) for MFA gaps.
     Account(Box<cli::account::AccountArgs>),
+    /// Evaluate JSON-lines requests in bulk against one compiled scenario.
+    Batch(cli::batch::BatchArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     #[command(after_help = "Example:\n  iamsim completions bash > /etc/bash_completion.d/iamsim")]
     Completions {
         /// The shell.
         shell: clap_complete::Shell,
     },
-    /// Evaluate JSON-lines requests in bulk against one compiled scenario.
-    Batch(cli::batch::BatchArgs),
 }
 
 fn main() {
