@@ -156,11 +156,13 @@ struct Eval<'a> {
     set: PolicySet,
     principal: Principal,
     account: &'a str,
+    /// The request time of every evaluation in the audit (one clock for the whole run).
+    now: i64,
 }
 
 impl Eval<'_> {
     fn run(&self, action: &str, resource: &str, preset: Preset) -> (Outcome, Slots) {
-        let ctx = build_context(&self.principal, preset, self.set.settings(), now());
+        let ctx = build_context(&self.principal, preset, self.set.settings(), self.now);
         let slots = self.set.bind(&ctx);
         let req = Request {
             principal: &self.principal,
@@ -233,13 +235,6 @@ impl Eval<'_> {
     }
 }
 
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
-}
-
 const DEFAULT_FIX: &str = "attach a Deny with \"BoolIfExists\": {\"aws:MultiFactorAuthPresent\": \"false\"} (e.g. AWS's self-service force-MFA policy) or an equivalent SCP";
 
 /// Runs the audit. `progress` is called after each user or role with (done, total).
@@ -249,6 +244,12 @@ pub fn audit(
     opts: &AuditOptions,
     mut progress: impl FnMut(usize, usize),
 ) -> AccountAudit {
+    // Exports carry no KMS key policies: assume AWS's default key policy, which delegates to the
+    // account, so identity policies decide the kms:Decrypt probe.
+    let mut opts = opts.clone();
+    opts.settings.missing_trust_or_key_policy_delegates = true;
+    let opts = &opts;
+    let now = crate::cases::now_secs();
     let account = export
         .account()
         .unwrap_or_else(|| "111122223333".to_string());
@@ -293,6 +294,7 @@ pub fn audit(
             set,
             principal,
             account: &account,
+            now,
         };
         let mut contexts = Vec::new();
         if password {
@@ -304,15 +306,16 @@ pub fn audit(
         let mut console_leak = false;
         for preset in contexts {
             let mut allowed = Vec::new();
-            let mut first: Option<(u32, String, String)> = None;
+            // The first allowed action, its statement, and the context it was decided in.
+            let mut first: Option<(u32, String, String, Slots)> = None;
             for (action, tmpl) in SAMPLED_ACTIONS {
                 let resource = resource_for(tmpl, ev.account, &u.name);
-                let (o, _) = ev.run(action, &resource, preset);
+                let (o, slots) = ev.run(action, &resource, preset);
                 if o.decision == Decision::Allowed {
                     allowed.push(action.to_string());
                     if first.is_none() {
                         if let Some(id) = o.statements.first() {
-                            first = Some((*id, action.to_string(), resource));
+                            first = Some((*id, action.to_string(), resource, slots));
                         }
                     }
                 }
@@ -326,10 +329,9 @@ pub fn audit(
                 _ => "with long-term access keys (no MFA)",
             };
             let (statement, fix) = match &first {
-                Some((id, action, resource)) => {
-                    let (_, slots) = ev.run(action, resource, preset);
+                Some((id, action, resource, slots)) => {
                     let fix = ev
-                        .near_miss_mfa_deny(action, resource, preset, &slots)
+                        .near_miss_mfa_deny(action, resource, preset, slots)
                         .map(|w| format!("what should have stopped it: {w}"))
                         .unwrap_or_else(|| DEFAULT_FIX.to_string());
                     (Some(statement_ref(&ev.set, *id)), fix)
@@ -445,7 +447,7 @@ pub fn audit(
     }
     for (i, r) in export.roles.iter().enumerate() {
         progress(export.users.len() + i, total);
-        if let Some(f) = role_finding(export, r, &account, opts, &mut notes) {
+        if let Some(f) = role_finding(export, r, &account, opts, now, &mut notes) {
             findings.push(f);
         }
     }
@@ -512,6 +514,7 @@ fn role_finding(
     r: &export::Role,
     account: &str,
     opts: &AuditOptions,
+    now: i64,
     notes: &mut Vec<String>,
 ) -> Option<Finding> {
     let trust = r.trust.as_ref()?;
@@ -539,7 +542,7 @@ fn role_finding(
         };
         let set = PolicySet::compile(&sc).ok()?;
         for preset in [Preset::AccessKeys, Preset::Console] {
-            let ctx = build_context(&principal, preset, set.settings(), now());
+            let ctx = build_context(&principal, preset, set.settings(), now);
             let req = Request {
                 principal: &principal,
                 action: "sts:AssumeRole",
@@ -583,7 +586,7 @@ fn role_finding(
     let mut grant_stmt = None;
     for (action, tmpl) in SAMPLED_ACTIONS {
         let resource = resource_for(tmpl, account, "someone");
-        let ctx = build_context(&principal, Preset::Role, set.settings(), now());
+        let ctx = build_context(&principal, Preset::Role, set.settings(), now);
         let req = Request {
             principal: &principal,
             action,

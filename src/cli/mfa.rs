@@ -145,10 +145,7 @@ fn build_input(args: &MfaArgs) -> Result<(AuditInput, Vec<String>, Option<String
     } else {
         default_probes(&principal)
     };
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
+    let now = iamsim::cases::now_secs();
     Ok((
         AuditInput {
             principal,

@@ -170,7 +170,6 @@ pub fn explain<L: KeyLookup>(
 ) -> Explanation {
     let mut lines = Vec::new();
     let mut settings = Vec::new();
-    let (scp, rcp) = set.guardrails_apply(req, ctx);
     for t in set.trace(req, ctx) {
         let sref = statement_ref(set, t.id);
         let (_, _, pi, si) = set.statement_info(t.id);
@@ -242,7 +241,6 @@ pub fn explain<L: KeyLookup>(
     if req.preset == crate::context::Preset::RoleMfa {
         settings.push("role_session_mfa_from_assume_role_params".into());
     }
-    let _ = (scp, rcp);
     // A negated operator whose policy value holds a variable the request cannot resolve.
     for l in &lines {
         let (_, _, pi, si) = set.statement_info(l.id);
