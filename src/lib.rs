@@ -53,6 +53,7 @@ pub mod mfa;
 pub mod policy;
 pub mod report;
 pub mod settings;
+pub mod values;
 
 pub use compile::{PolicySet, Scenario};
 pub use eval::{Decision, Outcome, Request};

@@ -75,7 +75,7 @@ pub fn parse_credential_report(text: &str, file: &str) -> Result<Vec<CredentialR
         trimmed
     } else {
         let compact: String = trimmed.split_whitespace().collect();
-        let bytes = crate::compile::value::base64_decode(&compact).ok_or_else(|| err(1, "not a credential report: expected a CSV header starting with \"user,\" or its base64 form".into()))?;
+        let bytes = crate::values::base64_decode(&compact).ok_or_else(|| err(1, "not a credential report: expected a CSV header starting with \"user,\" or its base64 form".into()))?;
         decoded = String::from_utf8(bytes)
             .map_err(|_| err(1, "the base64 content is not UTF-8 text".into()))?;
         if !decoded.starts_with("user,") {

@@ -483,7 +483,7 @@ fn trust_callers(trust: &Policy, account: &str) -> Vec<String> {
                     out.push("arn:aws:iam::999999999999:user/anyone".to_string())
                 }
                 crate::policy::PrincipalEntry::Aws(v) => {
-                    if v.len() == 12 && v.bytes().all(|b| b.is_ascii_digit()) {
+                    if crate::values::is_account_id(v) {
                         out.push(format!("arn:aws:iam::{v}:user/any-user"));
                     } else if let Some(a) =
                         v.strip_suffix(":root").and_then(|x| x.rsplit(':').next())

@@ -468,7 +468,7 @@ pub fn read_scenario(
                 ))
             }
         };
-        if s.len() != 12 || !s.bytes().all(|b| b.is_ascii_digit()) {
+        if !crate::values::is_account_id(&s) {
             return Err(InputError::new(
                 file,
                 v.pos,
@@ -595,7 +595,7 @@ fn override_time(keys: &[(String, Option<CtxValue>)]) -> Option<i64> {
         if let Some(CtxValue::One(s)) = v {
             let lk = k.to_ascii_lowercase();
             if lk == "aws:currenttime" || lk == "aws:epochtime" {
-                if let Some(ns) = crate::compile::value::parse_date(s) {
+                if let Some(ns) = crate::values::parse_date(s) {
                     return Some((ns / 1_000_000_000) as i64);
                 }
             }
@@ -632,7 +632,7 @@ pub fn request_context_at(
     });
     if overrides_time {
         // Keep both time keys consistent with the one given.
-        ctx.set_one("aws:CurrentTime", crate::compile::value::format_date(now));
+        ctx.set_one("aws:CurrentTime", crate::values::format_date(now));
         ctx.set_one("aws:EpochTime", now.to_string());
     }
     for (k, v) in &req.keys {

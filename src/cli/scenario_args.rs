@@ -169,7 +169,7 @@ impl ScenarioArgs {
             sc.resource_policy = Some(loader.load_file(p, PolicyKind::Resource)?);
         }
         if let Some(a) = &self.resource_account {
-            if a.len() != 12 || !a.bytes().all(|b| b.is_ascii_digit()) {
+            if !iamsim::values::is_account_id(a) {
                 return Err(cli_error(
                     "--resource-account",
                     format!("an account is 12 digits, not \"{a}\""),

@@ -1,13 +1,13 @@
 //! Condition programs: a condition entry with its key interned and its policy values parsed for
 //! the operator family, evaluated exactly as semantics §3.6 describes.
 
-use super::value::{base64_decode, parse_date, parse_number, Cidr};
-use super::wildcard::{tokenize, Token, Wildcard};
 use super::{KeyId, KeyLookup, Keys};
 use crate::context::CtxValue;
 use crate::policy::variable::{parse_template, Part};
 use crate::policy::{BaseOp, Condition, Family, SetOp, Version};
 use crate::settings::Settings;
+use crate::values::wildcard::{tokenize, Token, Wildcard};
+use crate::values::{base64_decode, parse_date, parse_number, Cidr};
 use std::borrow::Cow;
 
 /// A policy value that may hold policy variables, resolved per request.

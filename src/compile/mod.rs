@@ -14,15 +14,13 @@
 
 pub(crate) mod condition;
 pub use condition::CondReason;
-pub mod value;
-pub mod wildcard;
 
 use crate::context::{Context, CtxValue, Principal, PrincipalKind};
 use crate::policy::{Effect, Policy, Version};
 use crate::settings::Settings;
+pub use crate::values::Wildcard;
 use condition::{compile_parts, resolve_tokens, CCondition, CPart, Template};
 use rustc_hash::FxHashMap;
-pub use wildcard::Wildcard;
 
 /// A policy of the set with the layer it was compiled into.
 #[derive(Debug, Clone)]
@@ -628,7 +626,7 @@ fn compile_principal(e: &crate::policy::PrincipalEntry) -> CPrincipalEntry {
         P::Service(s) => CPrincipalEntry::Service(s.to_ascii_lowercase()),
         P::Federated(_) | P::CanonicalUser(_) => CPrincipalEntry::Never,
         P::Aws(v) => {
-            if v.len() == 12 && v.bytes().all(|b| b.is_ascii_digit()) {
+            if crate::values::is_account_id(v) {
                 return CPrincipalEntry::Account(v.clone());
             }
             if !v.starts_with("arn:") {

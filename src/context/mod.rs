@@ -98,7 +98,7 @@ impl Principal {
             return Err(bad("an ARN has six colon-separated parts"));
         }
         let (partition, service, account, res) = (parts[1], parts[2], parts[4], parts[5]);
-        if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+        if !crate::values::is_account_id(account) {
             return Err(bad("the account must be 12 digits"));
         }
         let kind = match service {
@@ -392,7 +392,7 @@ pub fn build_context(
     now: i64,
 ) -> Context {
     let mut c = Context::new();
-    c.set_one("aws:CurrentTime", crate::compile::value::format_date(now));
+    c.set_one("aws:CurrentTime", crate::values::format_date(now));
     c.set_one("aws:EpochTime", now.to_string());
     if let Some(arn) = principal.principal_arn() {
         c.set_one("aws:PrincipalArn", arn);
@@ -428,7 +428,7 @@ pub fn build_context(
         return c;
     }
     c.set_one("aws:SecureTransport", "true");
-    let issued = crate::compile::value::format_date(now - PRESET_SESSION_AGE_SECS);
+    let issued = crate::values::format_date(now - PRESET_SESSION_AGE_SECS);
     let age = PRESET_SESSION_AGE_SECS.to_string();
     let (mfa, via): (Option<bool>, bool) = match preset {
         Preset::None => unreachable!(),

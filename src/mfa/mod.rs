@@ -29,12 +29,12 @@
 pub mod diagnose;
 pub mod render;
 
-use crate::compile::wildcard::Wildcard;
 use crate::compile::{PolicySet, Scenario};
 use crate::context::{build_context, Preset, Principal, PrincipalKind};
 use crate::eval::{Decision, Missing, Outcome, Request, ServiceRule};
 use crate::policy::{parse_policy_text, ParseOptions, PolicyKind};
 use crate::report::{reason, statement_ref, StatementRef};
+use crate::values::wildcard::Wildcard;
 use serde::Serialize;
 use std::fmt;
 

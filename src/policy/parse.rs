@@ -1211,16 +1211,16 @@ impl Parser<'_> {
                     }
                 }
                 Family::Numeric => {
-                    if crate::compile::value::parse_number(v).is_none() {
+                    if crate::values::parse_number(v).is_none() {
                         self.warn("invalid-numeric-value", format!("\"{v}\" is not a number: it never matches"), pos, path);
                     }
                 }
                 Family::Date => {
-                    if crate::compile::value::parse_date(v).is_none() {
+                    if crate::values::parse_date(v).is_none() {
                         self.warn("invalid-date-value", format!("\"{v}\" is not an ISO 8601 date or epoch seconds: it never matches"), pos, path);
                     }
                 }
-                Family::Ip => match crate::compile::value::Cidr::parse(v) {
+                Family::Ip => match crate::values::Cidr::parse(v) {
                     None => self.warn("invalid-ip-value", format!("\"{v}\" is not an IP address or CIDR range: it never matches"), pos, path),
                     Some(c) if c.has_host_bits() => {
                         self.warn("improve-ip-range", format!("\"{v}\" has bits set after the prefix length; they are ignored"), pos, path)
@@ -1234,7 +1234,7 @@ impl Parser<'_> {
                     _ => {}
                 },
                 Family::Binary => {
-                    if crate::compile::value::base64_decode(v).is_none() {
+                    if crate::values::base64_decode(v).is_none() {
                         self.warn("invalid-binary-value", format!("\"{v}\" is not base64: it never matches"), pos, path);
                     }
                 }
