@@ -147,3 +147,217 @@ mod tests {
         assert_eq!(did_you_mean("Banana", c), None);
     }
 }
+
+/// An error in an input file: the file, the position (line 0 when the error concerns the file
+/// as a whole, such as a missing file or a bad flag), the JSON path when known, and what is
+/// wrong. Rendered `file:line:col: message (at path)`, or `file: message` without a position.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InputError {
+    /// File name (or the flag, for a command-line value).
+    pub file: String,
+    /// Position in the file; `line == 0` means none.
+    pub pos: Pos,
+    /// JSON path, when known.
+    pub path: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl InputError {
+    /// An error at a position.
+    pub fn at(file: &str, pos: Pos, path: &str, message: impl Into<String>) -> InputError {
+        InputError {
+            file: file.to_string(),
+            pos,
+            path: path.to_string(),
+            message: message.into(),
+        }
+    }
+
+    /// An error about a whole file or a command-line value: no line or column is shown.
+    pub fn whole(file: &str, message: impl Into<String>) -> InputError {
+        InputError::at(file, Pos::default(), "", message)
+    }
+
+    /// The error for a rejected policy: its diagnostic, with code and help.
+    pub fn from_diag(d: &Diagnostic) -> InputError {
+        let mut message = format!("{} [{}]", d.message, d.code);
+        if let Some(h) = &d.help {
+            message.push_str(&format!("; help: {h}"));
+        }
+        InputError {
+            file: d.file.clone(),
+            pos: Pos {
+                line: d.line,
+                col: d.column,
+                offset: 0,
+            },
+            path: d.path.clone(),
+            message,
+        }
+    }
+}
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let file = crate_term(&self.file);
+        let message = crate_term(&self.message);
+        if self.pos.line == 0 {
+            write!(f, "{file}: {message}")?;
+        } else {
+            write!(f, "{file}:{}:{}: {message}", self.pos.line, self.pos.col)?;
+        }
+        if !self.path.is_empty() {
+            write!(f, " (at {})", crate_term(&self.path))?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for InputError {}
+
+/// Control characters in text that came from input, shown as `\u{..}` (errors go to a terminal).
+fn crate_term(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    std::borrow::Cow::Owned(
+        s.chars()
+            .map(|c| {
+                if c.is_control() && c != '\n' && c != '\t' {
+                    format!("\\u{{{:x}}}", c as u32)
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect(),
+    )
+}
+
+/// How many characters of a source line a snippet shows around the column: a minified one-line
+/// policy still shows its error under the caret, and a 200 KB line is never printed whole.
+pub const SNIPPET_WIDTH: usize = 80;
+
+/// Renders a diagnostic as a compiler would: `severity[code]: message`, `--> file:line:col`, the
+/// source line windowed around the column with a caret under it, the JSON path and the help.
+/// `paint(style, text)` colours a part (the identity function for plain output).
+pub fn render_snippet(
+    d: &Diagnostic,
+    source: &str,
+    paint: &dyn Fn(&str, &str) -> String,
+) -> String {
+    let (label, style) = match d.severity {
+        Severity::Error => ("error", "1;31"),
+        Severity::Warning => ("warning", "1;33"),
+    };
+    let mut s = format!(
+        "{}: {}\n",
+        paint(style, &format!("{label}[{}]", d.code)),
+        crate_term(&d.message)
+    );
+    if d.line == 0 {
+        s.push_str(&format!("  --> {}\n", crate_term(&d.file)));
+    } else {
+        s.push_str(&format!(
+            "  --> {}:{}:{}\n",
+            crate_term(&d.file),
+            d.line,
+            d.column
+        ));
+    }
+    if let Some(line) = source_line(source, d.line) {
+        let chars: Vec<char> = line.chars().collect();
+        let col = (d.column.max(1) as usize - 1).min(chars.len());
+        // Window: up to half the width before the column, the rest after.
+        let start = col.saturating_sub(SNIPPET_WIDTH / 2);
+        let end = (start + SNIPPET_WIDTH).min(chars.len());
+        let mut shown: String = chars[start..end]
+            .iter()
+            .map(|&c| if c.is_control() && c != '\t' { '?' } else { c })
+            .collect();
+        let mut caret_pad: String = chars[start..col]
+            .iter()
+            .map(|&c| if c == '\t' { '\t' } else { ' ' })
+            .collect();
+        if start > 0 {
+            shown.insert(0, '…');
+            caret_pad.insert(0, ' ');
+        }
+        if end < chars.len() {
+            shown.push('…');
+        }
+        let num = d.line.to_string();
+        let pad = " ".repeat(num.len());
+        s.push_str(&format!(
+            "{pad} |\n{num} | {shown}\n{pad} | {caret_pad}{}\n",
+            paint(style, "^")
+        ));
+    }
+    if !d.path.is_empty() {
+        s.push_str(&format!("  = at {}\n", crate_term(&d.path)));
+    }
+    if let Some(h) = &d.help {
+        s.push_str(&format!("  = help: {}\n", crate_term(h)));
+    }
+    s
+}
+
+/// Line `n` (1-based) of `source`; lines end at LF, CRLF or a lone CR.
+fn source_line(source: &str, n: u32) -> Option<&str> {
+    if n == 0 {
+        return None;
+    }
+    let mut line = 1;
+    let mut start = 0;
+    let b = source.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'\n' || b[i] == b'\r' {
+            if line == n {
+                return Some(&source[start..i]);
+            }
+            if b[i] == b'\r' && b.get(i + 1) == Some(&b'\n') {
+                i += 1;
+            }
+            line += 1;
+            start = i + 1;
+        }
+        i += 1;
+    }
+    (line == n).then(|| &source[start..])
+}
+
+#[cfg(test)]
+mod snippet_tests {
+    use super::*;
+
+    #[test]
+    fn a_long_line_is_windowed_around_the_column() {
+        let line = format!("{}XYZ{}", "a".repeat(5000), "b".repeat(5000));
+        let d = Diagnostic::new(
+            Severity::Warning,
+            "c",
+            "m",
+            "f",
+            Pos {
+                line: 1,
+                col: 5001,
+                offset: 0,
+            },
+            "",
+        );
+        let out = render_snippet(&d, &line, &|_, t| t.to_string());
+        assert!(out.len() < 400, "{} bytes", out.len());
+        let lines: Vec<&str> = out.lines().collect();
+        let src = lines.iter().find(|l| l.starts_with("1 | ")).unwrap();
+        let caret = lines.iter().find(|l| l.trim_end().ends_with('^')).unwrap();
+        let at = caret.chars().count() - 1;
+        assert_eq!(src.chars().nth(at), Some('X'), "{out}");
+    }
+
+    #[test]
+    fn cr_only_line_ends_count_as_lines() {
+        assert_eq!(source_line("a\rb\rc", 2), Some("b"));
+        assert_eq!(source_line("a\r\nb", 2), Some("b"));
+    }
+}

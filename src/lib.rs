@@ -48,10 +48,12 @@ pub mod compile;
 pub mod context;
 pub mod diag;
 pub mod eval;
+pub mod io;
 pub mod json;
 pub mod mfa;
 pub mod policy;
 pub mod report;
+pub mod scenario;
 pub mod settings;
 pub mod values;
 

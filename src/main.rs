@@ -10,6 +10,14 @@ use clap::{Parser, Subcommand};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Also let `{"file": ...}` references in case and scenario files point into DIR
+    /// (repeatable). By default they must stay inside the current directory and the
+    /// directories of the files named on the command line; `--root /` lifts the limit.
+    #[arg(long, global = true, value_name = "DIR")]
+    root: Vec<std::path::PathBuf>,
+    /// Hide warnings (unknown fields, policy warnings).
+    #[arg(long, global = true)]
+    quiet: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -38,24 +46,27 @@ enum Command {
 
 fn main() {
     let cli = Cli::parse();
-    let code = match &cli.command {
-        Command::Test(a) => cli::test::run(a),
-        Command::Mfa(a) => cli::mfa::run(a),
-        Command::Eval(a) => cli::eval::run(a),
-        Command::Lint(a) => cli::lint::run(a),
-        Command::Simulate(a) => cli::simulate::run(a),
-        Command::Account(a) => cli::account::run(a),
+    cli::set_global(cli::Global {
+        roots: cli.root.clone(),
+        quiet: cli.quiet,
+    });
+    let mut out = iamsim::io::Output::stdout();
+    let result = match &cli.command {
+        Command::Test(a) => cli::test::run(a, &mut out),
+        Command::Mfa(a) => cli::mfa::run(a, &mut out),
+        Command::Eval(a) => cli::eval::run(a, &mut out),
+        Command::Lint(a) => cli::lint::run(a, &mut out),
+        Command::Simulate(a) => cli::simulate::run(a, &mut out),
+        Command::Account(a) => cli::account::run(a, &mut out),
         Command::Completions { shell } => {
             use clap::CommandFactory;
-            clap_complete::generate(
-                *shell,
-                &mut Cli::command(),
-                "iamsim",
-                &mut std::io::stdout(),
-            );
-            0
+            let mut buf = Vec::new();
+            clap_complete::generate(*shell, &mut Cli::command(), "iamsim", &mut buf);
+            std::io::Write::write_all(&mut out, &buf)
+                .map(|_| cli::EXIT_OK)
+                .map_err(cli::CliError::from)
         }
-        Command::Batch(a) => cli::batch::run(a),
+        Command::Batch(a) => Ok(cli::batch::run(a)),
     };
-    std::process::exit(code);
+    std::process::exit(cli::finish(result, &mut out));
 }

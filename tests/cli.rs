@@ -230,7 +230,17 @@ fn simulate_prints_the_api_response_shape() {
         "--cli-input-json",
         "testdata/simulate/request.json",
     ]);
-    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    // Exit 0 on a successful simulation whatever the decisions, as the AWS CLI does...
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // ...and 1 with --fail-on-deny, for gating (the request has a denied result).
+    let gated = iamsim(&[
+        "simulate",
+        "--fail-on-deny",
+        "--cli-input-json",
+        "file://testdata/simulate/request.json",
+    ]);
+    assert_eq!(gated.status.code(), Some(1), "{}", stderr(&gated));
+    assert_eq!(gated.stdout, o.stdout);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let r = v["EvaluationResults"].as_array().unwrap();
     assert_eq!(r.len(), 3);

@@ -187,6 +187,27 @@ impl Reader<'_> {
         Ok(p)
     }
 
+    /// A list field: absent is empty; anything but an array is an error (an object where a
+    /// list belongs would otherwise drop its contents silently).
+    fn list<'j>(&self, j: &'j Json, key: &str, path: &str) -> Result<&'j [Json], InputError> {
+        match j.get(key) {
+            None
+            | Some(Json {
+                kind: JsonKind::Null,
+                ..
+            }) => Ok(&[]),
+            Some(Json {
+                kind: JsonKind::Array(items),
+                ..
+            }) => Ok(items),
+            Some(v) => Err(self.err(
+                v.pos,
+                &join_path(path, key),
+                format!("\"{key}\" must be a list, found {}", v.type_name()),
+            )),
+        }
+    }
+
     fn inline(
         &self,
         j: &Json,
@@ -195,8 +216,8 @@ impl Reader<'_> {
         owner: &str,
     ) -> Result<Vec<NamedPolicy>, InputError> {
         let mut out = Vec::new();
-        if let Some(JsonKind::Array(items)) = j.get(list_key).map(|v| &v.kind) {
-            for (i, it) in items.iter().enumerate() {
+        {
+            for (i, it) in self.list(j, list_key, path)?.iter().enumerate() {
                 let p = format!("{path}.{list_key}[{i}]");
                 let name = self.str_field(it, "PolicyName", &p)?;
                 let doc = it
@@ -219,8 +240,12 @@ impl Reader<'_> {
 
     fn managed(&self, j: &Json, path: &str) -> Result<Vec<String>, InputError> {
         let mut out = Vec::new();
-        if let Some(JsonKind::Array(items)) = j.get("AttachedManagedPolicies").map(|v| &v.kind) {
-            for (i, it) in items.iter().enumerate() {
+        {
+            for (i, it) in self
+                .list(j, "AttachedManagedPolicies", path)?
+                .iter()
+                .enumerate()
+            {
                 out.push(self.str_field(
                     it,
                     "PolicyArn",
@@ -239,17 +264,34 @@ impl Reader<'_> {
     }
 
     fn read(&mut self, root: &Json) -> Result<(), InputError> {
-        if root.as_object().is_none() {
+        const KEYS: &[&str] = &[
+            "UserDetailList",
+            "GroupDetailList",
+            "RoleDetailList",
+            "Policies",
+            "IsTruncated",
+            "Marker",
+        ];
+        let Some(members) = root.as_object() else {
             return Err(self.err(root.pos, "", "the export must be a JSON object (aws iam get-account-authorization-details output)"));
+        };
+        // Something that is not an export (a policy, `{}`, lower-cased keys) must not audit
+        // as "0 users, 0 findings".
+        if !members.iter().any(|m| KEYS[..4].contains(&m.key.as_str())) {
+            let hint = members
+                .iter()
+                .find_map(|m| {
+                    crate::diag::did_you_mean(&m.key, KEYS.iter().copied()).map(|k| (m, k))
+                })
+                .map(|(m, k)| format!(" (found \"{}\": did you mean \"{k}\"?)", m.key))
+                .unwrap_or_default();
+            return Err(self.err(root.pos, "", format!("this is not an authorization-details export: it has none of UserDetailList, GroupDetailList, RoleDetailList, Policies{hint}; produce it with `aws iam get-account-authorization-details`")));
         }
-        if let Some(JsonKind::Array(items)) = root.get("Policies").map(|v| &v.kind) {
-            for (i, it) in items.iter().enumerate() {
+        {
+            for (i, it) in self.list(root, "Policies", "")?.iter().enumerate() {
                 let path = format!("Policies[{i}]");
                 let arn = self.str_field(it, "Arn", &path)?;
-                let versions = match it.get("PolicyVersionList").map(|v| &v.kind) {
-                    Some(JsonKind::Array(v)) => v.as_slice(),
-                    _ => &[],
-                };
+                let versions = self.list(it, "PolicyVersionList", &path)?;
                 let default = versions.iter().enumerate().find(|(_, v)| {
                     matches!(
                         v.get("IsDefaultVersion").map(|b| &b.kind),
@@ -266,8 +308,8 @@ impl Reader<'_> {
                 }
             }
         }
-        if let Some(JsonKind::Array(items)) = root.get("GroupDetailList").map(|v| &v.kind) {
-            for (i, it) in items.iter().enumerate() {
+        {
+            for (i, it) in self.list(root, "GroupDetailList", "")?.iter().enumerate() {
                 let path = format!("GroupDetailList[{i}]");
                 let name = self.str_field(it, "GroupName", &path)?;
                 let g = Group {
@@ -278,18 +320,28 @@ impl Reader<'_> {
                 self.export.groups.insert(name, g);
             }
         }
-        if let Some(JsonKind::Array(items)) = root.get("UserDetailList").map(|v| &v.kind) {
-            for (i, it) in items.iter().enumerate() {
+        {
+            for (i, it) in self.list(root, "UserDetailList", "")?.iter().enumerate() {
                 let path = format!("UserDetailList[{i}]");
                 let name = self.str_field(it, "UserName", &path)?;
                 let arn = self.str_field(it, "Arn", &path)?;
-                let groups = match it.get("GroupList").map(|v| &v.kind) {
-                    Some(JsonKind::Array(g)) => g
-                        .iter()
-                        .filter_map(|x| x.as_str().map(str::to_string))
-                        .collect(),
-                    _ => Vec::new(),
-                };
+                let groups = self
+                    .list(it, "GroupList", &path)?
+                    .iter()
+                    .enumerate()
+                    .map(|(gi, g)| {
+                        g.as_str().map(str::to_string).ok_or_else(|| {
+                            self.err(
+                                g.pos,
+                                &format!("{path}.GroupList[{gi}]"),
+                                format!(
+                                    "a GroupList entry is a group name (a string), found {}",
+                                    g.type_name()
+                                ),
+                            )
+                        })
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
                 self.export.users.push(User {
                     inline: self.inline(it, "UserPolicyList", &path, &format!("user/{name}"))?,
                     managed: self.managed(it, &path)?,
@@ -300,8 +352,8 @@ impl Reader<'_> {
                 });
             }
         }
-        if let Some(JsonKind::Array(items)) = root.get("RoleDetailList").map(|v| &v.kind) {
-            for (i, it) in items.iter().enumerate() {
+        {
+            for (i, it) in self.list(root, "RoleDetailList", "")?.iter().enumerate() {
                 let path = format!("RoleDetailList[{i}]");
                 let name = self.str_field(it, "RoleName", &path)?;
                 let arn = self.str_field(it, "Arn", &path)?;
@@ -331,12 +383,7 @@ impl Reader<'_> {
 impl AccountExport {
     /// Adds one file of the export (several pages may be given).
     pub fn add_text(&mut self, text: &str, file: &str) -> Result<(), InputError> {
-        let root = json::parse(text).map_err(|e| InputError {
-            file: file.to_string(),
-            pos: e.pos,
-            path: String::new(),
-            message: e.message,
-        })?;
+        let root = crate::scenario::parse_json_text(text, file)?;
         Reader { file, export: self }.read(&root)
     }
 
@@ -346,12 +393,7 @@ impl AccountExport {
             .iter()
             .map(|u| &u.arn)
             .chain(self.roles.iter().map(|r| &r.arn))
-            .find_map(|a| {
-                a.split(':')
-                    .nth(4)
-                    .filter(|x| x.len() == 12)
-                    .map(str::to_string)
-            })
+            .find_map(|a| crate::values::account::arn_account(a).map(str::to_string))
     }
 
     /// Resolves a managed policy ARN, noting a missing one.
@@ -397,6 +439,14 @@ impl AccountExport {
             out.extend(self.managed_policy(arn, &format!("role {}", r.name), notes));
         }
         out
+    }
+}
+
+fn join_path(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
     }
 }
 

@@ -1,16 +1,14 @@
 //! `iamsim account`: audit an account export for MFA gaps.
 
-use super::scenario_args::expand;
-use super::{EXIT_FINDING, EXIT_INPUT, EXIT_OK};
+use super::{CmdResult, EXIT_FINDING, EXIT_OK};
 use iamsim::account::credreport::parse_credential_report;
 use iamsim::account::export::AccountExport;
 use iamsim::account::{audit, AuditOptions, FindingKind, Severity};
-use iamsim::cases::{read_json, read_text, PolicyLoader};
-use iamsim::json::JsonKind;
+use iamsim::io::Output;
 use iamsim::policy::PolicyKind;
 use iamsim::report::sarif::{sarif_log, SarifResult, SarifRule};
-use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
 
 /// Arguments of `iamsim account`.
 #[derive(Debug, clap::Args)]
@@ -48,109 +46,46 @@ enum Format {
     Sarif,
 }
 
-fn load_scps(
-    args: &AccountArgs,
-    loader: &mut PolicyLoader,
-) -> Result<Vec<Vec<iamsim::policy::Policy>>, String> {
-    let mut levels = Vec::new();
-    if let Some(f) = &args.scps {
-        let j = read_json(f).map_err(|e| e.to_string())?;
-        let base = f.parent().map(Path::to_path_buf).unwrap_or_default();
-        let JsonKind::Array(ls) = &j.kind else {
-            return Err(format!(
-                "{}:{}: --scps expects a list of levels, each a list of policy files",
-                f.display(),
-                j.pos
-            ));
-        };
-        for l in ls {
-            let JsonKind::Array(files) = &l.kind else {
-                return Err(format!(
-                    "{}:{}: a level must be a list of policy files",
-                    f.display(),
-                    l.pos
-                ));
-            };
-            let mut ps = Vec::new();
-            for file in files {
-                let name = file.as_str().ok_or_else(|| {
-                    format!(
-                        "{}:{}: a policy file name must be a string",
-                        f.display(),
-                        file.pos
-                    )
-                })?;
-                ps.push(
-                    loader
-                        .load_file(&base.join(name), PolicyKind::Scp)
-                        .map_err(|e| e.to_string())?,
-                );
-            }
-            levels.push(ps);
-        }
-    }
-    for level in &args.scp_level {
-        let mut ps = Vec::new();
-        for f in level.split(',').filter(|s| !s.is_empty()) {
-            for p in expand(f).map_err(|e| e.to_string())? {
-                ps.push(
-                    loader
-                        .load_file(&p, PolicyKind::Scp)
-                        .map_err(|e| e.to_string())?,
-                );
-            }
-        }
-        levels.push(ps);
-    }
-    Ok(levels)
-}
-
 /// Runs the subcommand.
-pub fn run(args: &AccountArgs) -> i32 {
+pub fn run(args: &AccountArgs, out: &mut Output) -> CmdResult {
     let mut export = AccountExport::default();
     for f in &args.auth_details {
-        let text = match read_text(f) {
-            Ok(t) => t,
-            Err(e) => {
-                eprintln!("error: {e}");
-                return EXIT_INPUT;
-            }
-        };
-        if let Err(e) = export.add_text(&text, &f.display().to_string()) {
-            eprintln!("error: {e}");
-            return EXIT_INPUT;
-        }
+        let text = iamsim::io::read_text(f, iamsim::io::DEFAULT_INPUT_LIMIT)?;
+        export.add_text(&text, &f.display().to_string())?;
     }
     let report = match &args.credential_report {
         Some(f) => {
-            match read_text(f).and_then(|t| parse_credential_report(&t, &f.display().to_string())) {
-                Ok(r) => Some(r),
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    return EXIT_INPUT;
-                }
-            }
+            let text = iamsim::io::read_text(f, iamsim::io::DEFAULT_INPUT_LIMIT)?;
+            Some(parse_credential_report(&text, &f.display().to_string())?)
         }
         None => None,
     };
-    let mut opts = AuditOptions {
-        management_account: args.management_account,
-        ..Default::default()
-    };
-    for s in &args.settings {
-        if let Err(e) = opts.settings.set_pair(s) {
-            eprintln!("error: --setting: {e}");
-            return EXIT_INPUT;
-        }
+    if export.users.is_empty() && export.roles.is_empty() {
+        return Err(super::CliError::Message(format!(
+            "{}: the export lists no users and no roles: nothing to audit",
+            args.auth_details
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
     }
-    let mut loader = PolicyLoader::default();
-    loader.options = opts.settings.parse_options();
-    opts.scps = match load_scps(args, &mut loader) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return EXIT_INPUT;
-        }
+    // Settings and SCP levels go through the one scenario builder: the same trimming, empty
+    // level and level-count checks as every other subcommand.
+    let mut b = super::builder();
+    b.settings(&args.settings)?;
+    let mut levels = match &args.scps {
+        Some(f) => b.read_level_file(PolicyKind::Scp, f)?,
+        None => Vec::new(),
+    };
+    levels.extend(b.read_level_flags(PolicyKind::Scp, "--scp-level", &args.scp_level)?);
+    b.set_levels(PolicyKind::Scp, "--scp-level", levels)?;
+    let built = b.build()?;
+    super::warn_all(&built.policy_warnings);
+    let opts = AuditOptions {
+        management_account: args.management_account,
+        scps: built.spec.scenario.scps,
+        settings: built.spec.scenario.settings,
     };
     let total = export.users.len() + export.roles.len();
     let bar = (std::io::stderr().is_terminal() && total > 20).then(|| {
@@ -170,10 +105,11 @@ pub fn run(args: &AccountArgs) -> i32 {
         b.finish_and_clear();
     }
     match args.format {
-        Format::Json => println!(
+        Format::Json => writeln!(
+            out,
             "{}",
             serde_json::to_string_pretty(&result).unwrap_or_default()
-        ),
+        )?,
         Format::Sarif => {
             let kinds = [
                 FindingKind::ActsWithoutMfa,
@@ -221,26 +157,29 @@ pub fn run(args: &AccountArgs) -> i32 {
                     }
                 })
                 .collect();
-            println!(
+            writeln!(
+                out,
                 "{}",
                 serde_json::to_string_pretty(&sarif_log("iamsim account", &rules, &results))
                     .unwrap_or_default()
-            );
+            )?;
         }
         Format::Text => {
-            let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-            println!(
+            let colour = out.colour();
+            writeln!(
+                out,
                 "account {}: {} users, {} roles audited, {} findings",
                 result.account,
                 result.users,
                 result.roles,
                 result.findings.len()
-            );
+            )?;
             if !result.findings.is_empty() {
-                println!(
+                writeln!(
+                    out,
                     "\n{:<8} {:<30} {:<14} {:<12} WHAT",
                     "SEVERITY", "KIND", "WHO", "CONTEXT"
-                );
+                )?;
             }
             for f in &result.findings {
                 let sev = format!("{:?}", f.severity).to_uppercase();
@@ -254,23 +193,28 @@ pub fn run(args: &AccountArgs) -> i32 {
                 } else {
                     format!("{sev:<8}")
                 };
-                println!(
+                writeln!(
+                    out,
                     "{sev} {:<30} {:<14} {:<12} {}",
                     f.kind.id(),
                     f.name,
                     f.context.unwrap_or("-"),
                     f.message
-                );
-                println!("{:<8} {:<30} {:<14} {:<12} fix: {}", "", "", "", "", f.fix);
+                )?;
+                writeln!(
+                    out,
+                    "{:<8} {:<30} {:<14} {:<12} fix: {}",
+                    "", "", "", "", f.fix
+                )?;
             }
             for n in &result.notes {
                 eprintln!("note: {n}");
             }
         }
     }
-    if result.findings.is_empty() {
+    Ok(if result.findings.is_empty() {
         EXIT_OK
     } else {
         EXIT_FINDING
-    }
+    })
 }

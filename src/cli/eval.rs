@@ -1,12 +1,15 @@
 //! `iamsim eval`: decide one request and explain the decision.
 
 use super::scenario_args::ScenarioArgs;
-use super::{EXIT_FINDING, EXIT_INPUT, EXIT_OK};
-use iamsim::cases::{request_context, PolicyLoader, RequestSpec};
+use super::{CliError, CmdResult, EXIT_FINDING, EXIT_OK};
 use iamsim::compile::PolicySet;
 use iamsim::context::{CtxValue, Preset};
+use iamsim::diag::InputError;
 use iamsim::eval::{Decision, Request};
+use iamsim::io::Output;
 use iamsim::report::explain;
+use iamsim::scenario::{request_context, RequestSpec};
+use std::io::Write;
 
 /// Arguments of `iamsim eval`.
 #[derive(Debug, clap::Args)]
@@ -47,9 +50,12 @@ pub fn parse_keys(keys: &[String]) -> Result<Vec<(String, Option<CtxValue>)>, St
     for k in keys {
         let (name, value) = k
             .split_once('=')
-            .ok_or_else(|| format!("--key expects NAME=VALUE, got \"{k}\""))?;
+            .ok_or_else(|| format!("expects NAME=VALUE, got \"{k}\""))?;
         if name.is_empty() {
-            return Err(format!("--key \"{k}\" has an empty name"));
+            return Err(format!("\"{k}\" has an empty name"));
+        }
+        if iamsim::scenario::request::is_time_key(name) && value != "null" {
+            iamsim::scenario::request::check_time_value(name, &CtxValue::One(value.to_string()))?;
         }
         if value == "null" {
             out.push((name.to_string(), None));
@@ -68,43 +74,21 @@ pub fn parse_keys(keys: &[String]) -> Result<Vec<(String, Option<CtxValue>)>, St
 }
 
 /// Runs the subcommand.
-pub fn run(args: &EvalArgs) -> i32 {
-    let mut loader = PolicyLoader::default();
-    let spec = match args.scenario.load(&mut loader) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return EXIT_INPUT;
-        }
-    };
-    for w in &loader.warnings {
-        eprintln!("warning: {w}");
-    }
-    let preset = match Preset::parse(&args.context) {
-        Ok(p) => p,
-        Err(e) => {
-            eprintln!("error: --context: {e}");
-            return EXIT_INPUT;
-        }
-    };
+pub fn run(args: &EvalArgs, out: &mut Output) -> CmdResult {
+    let (built, _) = args.scenario.build(&[])?;
+    super::warn_all(&built.notes);
+    super::warn_all(&built.policy_warnings);
+    let spec = built.spec;
+    let preset = Preset::parse(&args.context).map_err(|e| InputError::whole("--context", e))?;
     if args.action != "*" && args.action.split(':').count() != 2 {
-        eprintln!("error: --action \"{}\" must be service:Action", args.action);
-        return EXIT_INPUT;
+        return Err(InputError::whole(
+            "--action",
+            format!("\"{}\" must be service:Action", args.action),
+        )
+        .into());
     }
-    let keys = match parse_keys(&args.keys) {
-        Ok(k) => k,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return EXIT_INPUT;
-        }
-    };
-    let set = match PolicySet::compile(&spec.scenario) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return EXIT_INPUT;
-        }
-    };
+    let keys = parse_keys(&args.keys).map_err(|e| InputError::whole("--key", e))?;
+    let set = PolicySet::compile(&spec.scenario).map_err(|e| CliError::Message(e.to_string()))?;
     let rs = RequestSpec {
         action: args.action.clone(),
         resource: args.resource.clone(),
@@ -123,14 +107,15 @@ pub fn run(args: &EvalArgs) -> i32 {
     let ex = explain(&set, &req, &slots, &outcome);
     match args.format {
         Format::Text => {
-            print!(
+            write!(
+                out,
                 "principal: {}\nrequest:   {} on {} ({})\n",
                 spec.principal.arn,
                 rs.action,
                 rs.resource,
                 preset.name()
-            );
-            print!("{}", ex.to_text());
+            )?;
+            write!(out, "{}", ex.to_text())?;
         }
         Format::Json => {
             let context: serde_json::Map<String, serde_json::Value> = ctx
@@ -147,6 +132,7 @@ pub fn run(args: &EvalArgs) -> i32 {
                 })
                 .collect();
             let doc = serde_json::json!({
+                "decision": outcome.decision.as_str(),
                 "principal": spec.principal.arn,
                 "action": rs.action,
                 "resource": rs.resource,
@@ -154,12 +140,16 @@ pub fn run(args: &EvalArgs) -> i32 {
                 "context_keys": context,
                 "explanation": ex,
             });
-            println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+            writeln!(
+                out,
+                "{}",
+                serde_json::to_string_pretty(&doc).unwrap_or_default()
+            )?;
         }
     }
-    if outcome.decision == Decision::Allowed {
+    Ok(if outcome.decision == Decision::Allowed {
         EXIT_OK
     } else {
         EXIT_FINDING
-    }
+    })
 }

@@ -1,10 +1,12 @@
 //! `iamsim lint FILE...`: validation reported as a compiler would: `file:line:column`, the source
 //! line with a caret, a help line, counts at the end.
 
-use super::{EXIT_FINDING, EXIT_INPUT, EXIT_OK};
-use iamsim::diag::{Diagnostic, Severity};
+use super::{CmdResult, EXIT_FINDING, EXIT_INPUT, EXIT_OK};
+use iamsim::diag::{render_snippet, Diagnostic, Severity};
+use iamsim::io::Output;
+use iamsim::policy::quota::{guess_kind, size_warning};
 use iamsim::policy::{parse_policy_text, ParseOptions, PolicyKind};
-use std::io::{IsTerminal, Read};
+use std::io::Write;
 use std::path::PathBuf;
 
 /// Arguments of `iamsim lint`.
@@ -29,6 +31,12 @@ pub struct LintArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
+    /// Silence warnings with this code (repeatable), e.g. --allow policy-size-quota.
+    #[arg(long, value_name = "CODE")]
+    allow: Vec<String>,
+    /// The files are AWS managed policies (the customer managed size quota does not apply).
+    #[arg(long = "aws-managed")]
+    aws_managed: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -48,119 +56,42 @@ enum Format {
     Json,
 }
 
-/// Size quotas (semantics §6.4), reported as warnings so drafts can still be simulated.
-fn size_warnings(text: &str, kind: PolicyKind, file: &str) -> Option<Diagnostic> {
-    let non_ws = text.chars().filter(|c| !c.is_whitespace()).count();
-    let (limit, what, count) = match kind {
-        PolicyKind::Scp | PolicyKind::Rcp => (5120, "bytes (SCP/RCP quota)", text.len()),
-        PolicyKind::Identity | PolicyKind::Boundary => (
-            6144,
-            "non-whitespace characters (managed policy quota)",
-            non_ws,
-        ),
-        PolicyKind::Session => (2048, "characters (session policy quota)", non_ws),
-        PolicyKind::Resource => return None,
-    };
-    (count > limit).then(|| {
-        Diagnostic::new(
-            Severity::Warning,
-            "policy-size-quota",
-            format!("policy is {count} {what}; AWS accepts at most {limit}"),
-            file,
-            iamsim::json::Pos {
-                line: 1,
-                col: 1,
-                offset: 0,
-            },
-            "",
-        )
-    })
-}
-
-fn guess_kind(text: &str) -> PolicyKind {
-    if text.contains("\"Principal\"") || text.contains("\"NotPrincipal\"") {
-        PolicyKind::Resource
-    } else {
-        PolicyKind::Identity
+fn paint(use_colour: bool) -> impl Fn(&str, &str) -> String {
+    move |code, s| {
+        if use_colour {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
     }
 }
 
-fn colour(use_colour: bool, code: &str, s: &str) -> String {
-    if use_colour {
-        format!("\x1b[{code}m{s}\x1b[0m")
-    } else {
-        s.to_string()
-    }
-}
-
-/// Renders a diagnostic with the source line and a caret under the column.
-pub fn render(d: &Diagnostic, source: &str, use_colour: bool) -> String {
-    let (label, code) = match d.severity {
-        Severity::Error => ("error", "1;31"),
-        Severity::Warning => ("warning", "1;33"),
-    };
-    let mut s = format!(
-        "{}: {}\n",
-        colour(use_colour, code, &format!("{label}[{}]", d.code)),
-        d.message
-    );
-    s.push_str(&format!("  --> {}:{}:{}\n", d.file, d.line, d.column));
-    if let Some(line) = source.lines().nth(d.line.saturating_sub(1) as usize) {
-        let num = d.line.to_string();
-        let pad = " ".repeat(num.len());
-        let shown: String = line.chars().take(200).collect();
-        let caret_pad: String = line
-            .chars()
-            .take(d.column.saturating_sub(1) as usize)
-            .map(|c| if c == '\t' { '\t' } else { ' ' })
-            .collect();
-        s.push_str(&format!(
-            "{pad} |\n{num} | {shown}\n{pad} | {caret_pad}{}\n",
-            colour(use_colour, code, "^")
-        ));
-    }
-    if !d.path.is_empty() {
-        s.push_str(&format!("  = at {}\n", d.path));
-    }
-    if let Some(h) = &d.help {
-        s.push_str(&format!("  = help: {h}\n"));
-    }
-    s
-}
+/// How many identical warnings (same code and message) are shown before the rest are counted.
+const REPEATS_SHOWN: usize = 3;
 
 /// Runs the subcommand.
-pub fn run(args: &LintArgs) -> i32 {
-    let use_colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+pub fn run(args: &LintArgs, out: &mut Output) -> CmdResult {
+    let paint = paint(out.colour());
     let mut all: Vec<Diagnostic> = Vec::new();
-    let mut unreadable = false;
-    let mut text_out = String::new();
+    let mut unreadable = 0usize;
     for f in &args.files {
-        let (name, text) = if f.as_os_str() == "-" {
-            let mut buf = Vec::new();
-            if let Err(e) = std::io::stdin().read_to_end(&mut buf) {
-                eprintln!("error: <stdin>: cannot read: {e}");
-                unreadable = true;
+        let name = f.display().to_string();
+        let text = match iamsim::io::read_text(f, iamsim::io::DEFAULT_INPUT_LIMIT) {
+            Ok(t) => t,
+            Err(e) => {
+                // An unreadable file is an error of the run, counted as one.
+                let d = Diagnostic::new(
+                    Severity::Error,
+                    "unreadable-file",
+                    e.message.clone(),
+                    &e.file,
+                    e.pos,
+                    "",
+                );
+                eprintln!("error: {e}");
+                all.push(d);
+                unreadable += 1;
                 continue;
-            }
-            match String::from_utf8(buf) {
-                Ok(t) => ("<stdin>".to_string(), t),
-                Err(e) => {
-                    eprintln!(
-                        "error: <stdin>: not valid UTF-8 (at byte {})",
-                        e.utf8_error().valid_up_to()
-                    );
-                    unreadable = true;
-                    continue;
-                }
-            }
-        } else {
-            match iamsim::cases::read_text(f) {
-                Ok(t) => (f.display().to_string(), t),
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    unreadable = true;
-                    continue;
-                }
             }
         };
         let kind = match args.kind {
@@ -180,11 +111,27 @@ pub fn run(args: &LintArgs) -> i32 {
             Ok((_, w)) => w,
             Err(d) => d,
         };
-        diags.extend(size_warnings(&text, kind, &name));
+        diags.extend(size_warning(&text, kind, &name, args.aws_managed));
+        diags.retain(|d| d.is_error() || !args.allow.iter().any(|c| c == d.code));
         diags.sort_by_key(|d| (d.line, d.column));
-        for d in &diags {
-            text_out.push_str(&render(d, &text, use_colour));
-            text_out.push('\n');
+        let mut seen: rustc_hash::FxHashMap<(&'static str, String), usize> = Default::default();
+        let text_format = matches!(args.format, Format::Text);
+        for d in diags.iter().filter(|_| text_format) {
+            let n = seen.entry((d.code, d.message.clone())).or_default();
+            *n += 1;
+            if *n <= REPEATS_SHOWN {
+                writeln!(out, "{}", render_snippet(d, &text, &paint))?;
+            }
+        }
+        for ((code, message), n) in seen {
+            if n > REPEATS_SHOWN {
+                writeln!(
+                    out,
+                    "note: {name}: {} more \"{}\" [{code}] not shown\n",
+                    n - REPEATS_SHOWN,
+                    iamsim::io::term(&message)
+                )?;
+            }
         }
         all.extend(diags);
     }
@@ -192,26 +139,29 @@ pub fn run(args: &LintArgs) -> i32 {
     let warnings = all.len() - errors;
     match args.format {
         Format::Text => {
-            print!("{text_out}");
-            println!(
+            writeln!(
+                out,
                 "{} file{} checked: {errors} error{}, {warnings} warning{}",
                 args.files.len(),
                 if args.files.len() == 1 { "" } else { "s" },
                 if errors == 1 { "" } else { "s" },
                 if warnings == 1 { "" } else { "s" }
-            );
+            )?;
         }
         Format::Json => {
-            let doc =
-                serde_json::json!({"diagnostics": all, "errors": errors, "warnings": warnings});
-            println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+            let doc = serde_json::json!({"diagnostics": all, "errors": errors, "warnings": warnings, "unreadable_files": unreadable});
+            writeln!(
+                out,
+                "{}",
+                serde_json::to_string_pretty(&doc).unwrap_or_default()
+            )?;
         }
     }
-    if unreadable {
+    Ok(if unreadable > 0 {
         EXIT_INPUT
     } else if errors > 0 || (args.deny_warnings && warnings > 0) {
         EXIT_FINDING
     } else {
         EXIT_OK
-    }
+    })
 }

@@ -3,13 +3,12 @@
 //! matrix, the verdicts and the findings.
 
 use super::scenario_args::ScenarioArgs;
-use crate::cli::{EXIT_FINDING, EXIT_INPUT, EXIT_OK};
-use iamsim::cases::{read_json, PolicyLoader, SCENARIO_FIELDS};
-use iamsim::diag::did_you_mean;
+use crate::cli::{CliError, CmdResult, EXIT_FINDING, EXIT_OK};
+use iamsim::io::Output;
 use iamsim::json::{Json, JsonKind};
 use iamsim::mfa::render::{to_json, to_sarif, to_text, Style};
 use iamsim::mfa::{audit, default_probes, expand_actions, AuditInput};
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -47,7 +46,8 @@ pub struct MfaArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
-    /// Show warnings about the policies and the scenario file.
+    /// Also show warnings about the policies (warnings about the scenario file are always
+    /// shown, unless --quiet).
     #[arg(short, long)]
     pub warnings: bool,
 }
@@ -94,50 +94,29 @@ fn action_specs(v: &Json, file: &str) -> Result<Vec<String>, String> {
     Ok(out)
 }
 
-fn build_input(args: &MfaArgs) -> Result<(AuditInput, Vec<String>, Option<String>), String> {
-    let mut loader = PolicyLoader::default();
-    let mut notes = Vec::new();
+fn build_input(args: &MfaArgs) -> Result<(AuditInput, Option<String>), CliError> {
+    let (built, root) = args.scenario.build(MFA_EXTRA_FIELDS)?;
+    // The scenario's own "actions" field (read from the same JSON: standard input is read once).
     let mut scenario_actions = None;
-    let mut fallback = None;
-    if let Some(path) = &args.scenario.scenario {
-        // The scenario fields are read by ScenarioArgs; here only the audit's extra "actions"
-        // field and unknown-field notes.
-        let file = path.display().to_string();
-        fallback = Some(file.clone());
-        let root = read_json(path).map_err(|e| e.to_string())?;
-        if let Some(members) = root.as_object() {
-            let known: Vec<&str> = SCENARIO_FIELDS
-                .iter()
-                .chain(MFA_EXTRA_FIELDS)
-                .copied()
-                .collect();
-            for m in members {
-                if !known.contains(&m.key.as_str()) {
-                    let hint = did_you_mean(&m.key, known.iter().copied())
-                        .map(|s| format!(" (did you mean \"{s}\"?)"))
-                        .unwrap_or_default();
-                    notes.push(format!(
-                        "{file}:{}: unknown field \"{}\" is ignored{hint}",
-                        m.key_pos, m.key
-                    ));
-                }
-            }
-            if let Some(a) = root.get("actions") {
-                scenario_actions = Some(action_specs(a, &file)?);
-            }
+    if let (Some(root), Some(origin)) = (&root, &built.origin) {
+        if let Some(a) = root.get("actions") {
+            scenario_actions = Some(action_specs(a, origin)?);
         }
     }
-    let spec = args.scenario.load(&mut loader).map_err(|e| e.to_string())?;
-    if fallback.is_none() {
-        fallback = args.scenario.identity.first().cloned();
+    super::warn_all(&built.notes);
+    if args.warnings {
+        super::warn_all(&built.policy_warnings);
     }
-    let (principal, sc) = (spec.principal, spec.scenario);
+    let fallback = built
+        .origin
+        .clone()
+        .or_else(|| args.scenario.identity.first().cloned());
+    let (principal, sc) = (built.spec.principal, built.spec.scenario);
     if sc.identity.is_empty() && fallback.is_none() {
-        return Err(
+        return Err(CliError::Message(
             "no policies: give --scenario FILE or --identity FILE (see iamsim mfa --help)".into(),
-        );
+        ));
     }
-    notes.extend(loader.warnings.iter().map(|d| d.to_string()));
     let probes = if !args.action.is_empty() {
         expand_actions(&principal, &args.action).map_err(|e| format!("--action: {e}"))?
     } else if let Some(specs) = scenario_actions {
@@ -145,7 +124,7 @@ fn build_input(args: &MfaArgs) -> Result<(AuditInput, Vec<String>, Option<String
     } else {
         default_probes(&principal)
     };
-    let now = iamsim::cases::now_secs();
+    let now = iamsim::scenario::now_secs();
     Ok((
         AuditInput {
             principal,
@@ -153,46 +132,28 @@ fn build_input(args: &MfaArgs) -> Result<(AuditInput, Vec<String>, Option<String
             probes,
             now,
         },
-        notes,
         fallback,
     ))
 }
 
 /// Runs the subcommand and returns the exit status.
-pub fn run(args: &MfaArgs) -> i32 {
-    let (input, notes, fallback) = match build_input(args) {
-        Ok(x) => x,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return EXIT_INPUT;
-        }
-    };
-    if args.warnings {
-        for n in &notes {
-            eprintln!("warning: {n}");
-        }
-    }
-    let report = match audit(&input) {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return EXIT_INPUT;
-        }
-    };
-    let stdout = std::io::stdout();
+pub fn run(args: &MfaArgs, out: &mut Output) -> CmdResult {
+    let (input, fallback) = build_input(args)?;
+    let report = audit(&input).map_err(|e| CliError::Message(e.to_string()))?;
     let text = match args.format {
-        Format::Text => {
-            let color =
-                stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-            to_text(&report, Style { color })
-        }
+        Format::Text => to_text(
+            &report,
+            Style {
+                color: out.colour(),
+            },
+        ),
         Format::Json => to_json(&report) + "\n",
         Format::Sarif => to_sarif(&report, fallback.as_deref()) + "\n",
     };
-    let _ = stdout.lock().write_all(text.as_bytes());
-    if report.failed() {
+    out.write_all(text.as_bytes())?;
+    Ok(if report.failed() {
         EXIT_FINDING
     } else {
         EXIT_OK
-    }
+    })
 }

@@ -1,4 +1,6 @@
-//! Command-line subcommands, one module each; `main.rs` only dispatches.
+//! Command-line subcommands, one module each; `main.rs` only dispatches. Each `run` returns
+//! `Result<i32, CliError>` and writes through the one [`Output`]; `main` prints errors and
+//! handles a closed pipe in one place.
 
 pub mod account;
 pub mod batch;
@@ -9,9 +11,126 @@ pub mod scenario_args;
 pub mod simulate;
 pub mod test;
 
+use iamsim::diag::InputError;
+use iamsim::io::{Output, Roots};
+use iamsim::scenario::ScenarioBuilder;
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
 /// Exit status: success (allowed / all tests passed / nothing found).
 pub const EXIT_OK: i32 = 0;
 /// Exit status: a denial, a failed test, or a finding.
 pub const EXIT_FINDING: i32 = 1;
-/// Exit status: unreadable or invalid input.
+/// Exit status: unreadable or invalid input, or output that could not be written.
 pub const EXIT_INPUT: i32 = 2;
+
+/// What a subcommand returns: its exit status, or an error `main` prints (exit 2).
+pub type CmdResult = Result<i32, CliError>;
+
+/// Why a subcommand could not finish.
+#[derive(Debug)]
+pub enum CliError {
+    /// Bad input, with its position.
+    Input(InputError),
+    /// Several problems in the input, all reported.
+    Inputs(Vec<InputError>),
+    /// Writing the results failed (a closed pipe ends quietly; anything else is an error).
+    Output(std::io::Error),
+    /// Another problem, already worded.
+    Message(String),
+}
+
+impl From<InputError> for CliError {
+    fn from(e: InputError) -> Self {
+        CliError::Input(e)
+    }
+}
+
+impl From<std::io::Error> for CliError {
+    fn from(e: std::io::Error) -> Self {
+        CliError::Output(e)
+    }
+}
+
+impl From<String> for CliError {
+    fn from(e: String) -> Self {
+        CliError::Message(e)
+    }
+}
+
+/// Options every subcommand shares (set once by `main`).
+#[derive(Debug, Default, Clone)]
+pub struct Global {
+    /// Extra directories `{"file"}` references may point into.
+    pub roots: Vec<PathBuf>,
+    /// Hide warnings.
+    pub quiet: bool,
+}
+
+static GLOBAL: OnceLock<Global> = OnceLock::new();
+
+/// Records the global options.
+pub fn set_global(g: Global) {
+    let _ = GLOBAL.set(g);
+}
+
+fn global() -> Global {
+    GLOBAL.get().cloned().unwrap_or_default()
+}
+
+/// The reference roots: the current directory and every `--root`.
+pub fn roots() -> Roots {
+    let mut r = Roots::current_dir();
+    for d in global().roots {
+        r.allow_dir(&d);
+    }
+    r
+}
+
+/// A scenario builder with the command line's roots.
+pub fn builder() -> ScenarioBuilder {
+    ScenarioBuilder::with_roots(roots())
+}
+
+/// Prints warnings about the input (unknown fields and the like) unless `-q` was given.
+pub fn warn_all<I: IntoIterator<Item = S>, S: std::fmt::Display>(notes: I) {
+    if global().quiet {
+        return;
+    }
+    for n in notes {
+        eprintln!("warning: {}", iamsim::io::term(&n.to_string()));
+    }
+}
+
+/// Prints an error the one way: `error: file:line:col: message (at path)`.
+pub fn print_error(e: &CliError) {
+    match e {
+        CliError::Input(e) => eprintln!("error: {e}"),
+        CliError::Inputs(es) => {
+            for e in es {
+                eprintln!("error: {e}");
+            }
+        }
+        CliError::Output(e) => eprintln!("error: cannot write the output: {e}"),
+        CliError::Message(m) => eprintln!("error: {}", iamsim::io::term(m)),
+    }
+}
+
+/// Runs a subcommand against standard output, then flushes; returns the process exit status.
+/// A closed pipe (`| head -1`) is not an error: the reader has what it wanted.
+pub fn finish(result: CmdResult, out: &mut Output) -> i32 {
+    let flushed = out.finish();
+    let result = match (result, flushed) {
+        (Ok(code), Ok(())) => Ok(code),
+        (Ok(_), Err(e)) => Err(CliError::Output(e)),
+        (Err(e), _) => Err(e),
+    };
+    match result {
+        Ok(code) => code,
+        Err(CliError::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => EXIT_OK,
+        Err(e) => {
+            print_error(&e);
+            EXIT_INPUT
+        }
+    }
+}

@@ -1,8 +1,9 @@
 //! `iamsim test FILE_OR_DIR...`: runs case files and prints one line per failing test and the
 //! closing `N passed, N failed` line (or a JSON / JUnit XML report for CI systems).
 
-use crate::cli::{EXIT_FINDING, EXIT_INPUT, EXIT_OK};
-use iamsim::cases::{collect_files, load_case_file, run_test};
+use crate::cli::{CmdResult, EXIT_FINDING, EXIT_INPUT, EXIT_OK};
+use iamsim::cases::{collect_files, load_case_all, run_test};
+use iamsim::io::{term, xml, Output};
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -12,13 +13,18 @@ use std::path::PathBuf;
     after_help = "Example:\n  iamsim test testdata/cases/\n  iamsim test --format junit testdata/cases/ > results.xml\n\nExit status: 0 all passed, 1 a test failed, 2 a file could not be read or is invalid."
 )]
 pub struct TestArgs {
-    /// Case files or directories (every case file below a directory).
+    /// Case files or directories (every case file below a directory); `-` reads one case file
+    /// from standard input.
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
+    /// Run only the tests whose name contains this text (case-insensitive).
+    #[arg(long, value_name = "TEXT")]
+    pub filter: Option<String>,
     /// Print every test, not only failures.
     #[arg(short, long)]
     pub verbose: bool,
-    /// Show warnings about the policies and case files.
+    /// Also show warnings about the policies (warnings about the case files are always shown,
+    /// unless --quiet).
     #[arg(short, long)]
     pub warnings: bool,
     /// Output format: text (failure lines and the closing count), json, or junit (XML).
@@ -46,43 +52,44 @@ struct Outcome {
     detail: String,
 }
 
-fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
 /// Runs the subcommand and returns the exit status.
-pub fn run(args: &TestArgs) -> i32 {
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    let files = match collect_files(&args.paths) {
-        Ok(f) => f,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return EXIT_INPUT;
-        }
-    };
+pub fn run(args: &TestArgs, out: &mut Output) -> CmdResult {
+    let files = collect_files(&args.paths)?;
+    let mut roots = crate::cli::roots();
+    for p in &args.paths {
+        roots.allow_input(p);
+    }
+    let filter = args.filter.as_deref().map(str::to_lowercase);
     let text = args.format == Format::Text;
     let mut results: Vec<Outcome> = Vec::new();
     let mut broken = 0usize;
     for f in &files {
         let file = f.display().to_string();
-        let cf = match load_case_file(f) {
+        let loaded = iamsim::cases::read_text(f)
+            .map_err(|e| vec![e])
+            .and_then(|text| load_case_all(&text, f, &roots));
+        let cf = match loaded {
             Ok(cf) => cf,
-            Err(e) => {
-                eprintln!("error: {e}");
+            Err(es) => {
+                crate::cli::print_error(&crate::cli::CliError::Inputs(es));
                 broken += 1;
                 continue;
             }
         };
-        if args.warnings {
-            for w in &cf.warnings {
-                eprintln!("warning: {w}");
-            }
-        }
+        // Unknown fields are shown by default (a misspelt "contxt" silently tests nothing);
+        // policy warnings with -w.
+        crate::cli::warn_all(
+            cf.warnings
+                .iter()
+                .filter(|w| args.warnings || w.contains("unknown field")),
+        );
         for t in &cf.tests {
+            if filter
+                .as_deref()
+                .is_some_and(|f| !t.name.to_lowercase().contains(f))
+            {
+                continue;
+            }
             match run_test(t) {
                 Ok(r) => {
                     let o = Outcome {
@@ -95,20 +102,30 @@ pub fn run(args: &TestArgs) -> i32 {
                     };
                     if text {
                         if !r.passed() {
-                            let _ = writeln!(
+                            writeln!(
                                 out,
-                                "FAIL {file}:{}: {}: expected {}, got {} ({})",
-                                t.pos.line, r.name, r.expect, r.outcome.decision, r.deciding
-                            );
+                                "FAIL {}:{}: {}: expected {}, got {} ({})",
+                                term(&file),
+                                t.pos.line,
+                                term(&r.name),
+                                r.expect,
+                                r.outcome.decision,
+                                term(&r.deciding)
+                            )?;
                         } else if args.verbose {
-                            let _ =
-                                writeln!(out, "ok   {file}: {}: {}", r.name, r.outcome.decision);
+                            writeln!(
+                                out,
+                                "ok   {}: {}: {}",
+                                term(&file),
+                                term(&r.name),
+                                r.outcome.decision
+                            )?;
                         }
                     }
                     results.push(o);
                 }
                 Err(e) => {
-                    eprintln!("error: {file}: {}: {e}", t.name);
+                    eprintln!("error: {}: {}: {e}", term(&file), term(&t.name));
                     broken += 1;
                     results.push(Outcome {
                         file: file.clone(),
@@ -141,14 +158,14 @@ pub fn run(args: &TestArgs) -> i32 {
                 })
                 .collect();
             let doc = serde_json::json!({"passed": passed, "failed": failed, "invalid_files": broken, "tests": tests});
-            let _ = writeln!(
+            writeln!(
                 out,
                 "{}",
                 serde_json::to_string_pretty(&doc).unwrap_or_default()
-            );
+            )?;
         }
         Format::Junit => {
-            let mut xml = format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"iamsim\" tests=\"{}\" failures=\"{failed}\">\n", results.len());
+            let mut doc = format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"iamsim\" tests=\"{}\" failures=\"{failed}\">\n", results.len());
             let mut files_seen: Vec<&str> = results.iter().map(|o| o.file.as_str()).collect();
             files_seen.dedup();
             for file in files_seen {
@@ -157,50 +174,60 @@ pub fn run(args: &TestArgs) -> i32 {
                     .iter()
                     .filter(|o| o.actual.as_deref() != Some(o.expected.as_str()))
                     .count();
-                xml.push_str(&format!(
+                doc.push_str(&format!(
                     "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{fails}\">\n",
-                    xml_escape(file),
+                    xml(file),
                     cases.len()
                 ));
                 for o in cases {
-                    xml.push_str(&format!(
+                    doc.push_str(&format!(
                         "    <testcase classname=\"{}\" name=\"{}\" file=\"{}\" line=\"{}\"",
-                        xml_escape(file),
-                        xml_escape(&o.name),
-                        xml_escape(file),
+                        xml(file),
+                        xml(&o.name),
+                        xml(file),
                         o.line
                     ));
                     if o.actual.as_deref() == Some(o.expected.as_str()) {
-                        xml.push_str("/>\n");
+                        doc.push_str("/>\n");
                     } else {
                         let msg = format!(
                             "expected {}, got {}",
                             o.expected,
                             o.actual.as_deref().unwrap_or("an error")
                         );
-                        xml.push_str(&format!(
+                        doc.push_str(&format!(
                             ">\n      <failure message=\"{}\">{}</failure>\n    </testcase>\n",
-                            xml_escape(&msg),
-                            xml_escape(&o.detail)
+                            xml(&msg),
+                            xml(&o.detail)
                         ));
                     }
                 }
-                xml.push_str("  </testsuite>\n");
+                doc.push_str("  </testsuite>\n");
             }
-            xml.push_str("</testsuites>\n");
-            let _ = out.write_all(xml.as_bytes());
+            doc.push_str("</testsuites>\n");
+            out.write_all(doc.as_bytes())?;
         }
     }
+    if results.is_empty() && broken == 0 {
+        return Err(format!(
+            "no test ran{}: nothing was checked",
+            args.filter
+                .as_deref()
+                .map(|f| format!(" (no test name contains \"{f}\")"))
+                .unwrap_or_default()
+        )
+        .into());
+    }
     if text {
-        let _ = writeln!(out, "{passed} passed, {failed} failed");
+        writeln!(out, "{passed} passed, {failed} failed")?;
     } else {
         eprintln!("{passed} passed, {failed} failed");
     }
-    if broken > 0 {
+    Ok(if broken > 0 {
         EXIT_INPUT
     } else if failed > 0 {
         EXIT_FINDING
     } else {
         EXIT_OK
-    }
+    })
 }

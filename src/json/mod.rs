@@ -216,6 +216,25 @@ pub fn parse_with(text: &str, limits: Limits) -> Result<Json, JsonError> {
     Ok(v)
 }
 
+/// The line and column of byte `offset` in `bytes` (lines end at LF, CRLF or a lone CR; columns
+/// count characters), for errors found outside the reader such as invalid UTF-8.
+pub fn pos_at(bytes: &[u8], offset: usize) -> Pos {
+    let (mut line, mut col, mut i) = (1u32, 1u32, 0usize);
+    let end = offset.min(bytes.len());
+    while i < end {
+        let b = bytes[i];
+        if b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n')) {
+            line += 1;
+            col = 1;
+            i += 1;
+        } else {
+            i += utf8_len(b);
+            col += 1;
+        }
+    }
+    Pos { line, col, offset }
+}
+
 struct Reader<'a> {
     s: &'a [u8],
     text: &'a str,
@@ -244,7 +263,8 @@ impl Reader<'_> {
     /// Advances one character (UTF-8 aware for the column count).
     fn bump(&mut self) {
         let b = self.s[self.i];
-        if b == b'\n' {
+        // A line ends at LF, CRLF, or a lone CR (old Mac files): CR followed by LF counts once.
+        if b == b'\n' || (b == b'\r' && self.s.get(self.i + 1) != Some(&b'\n')) {
             self.line += 1;
             self.col = 1;
             self.i += 1;

@@ -3,6 +3,7 @@
 
 pub mod operator;
 mod parse;
+pub mod quota;
 pub mod variable;
 
 pub use operator::{BaseOp, Family, Operator, SetOp};

@@ -1,0 +1,134 @@
+//! Policy sources: where a scenario's policies come from — an inline JSON object, a JSON string
+//! holding a policy document (as AWS APIs return them), a `{"file": ...}` reference relative to
+//! the referring file, or a file named on the command line — read with the scenario's limits.
+
+use crate::diag::{first_error, Diagnostic, InputError};
+use crate::io::Roots;
+use crate::json::{self, Json, JsonKind};
+use crate::policy::{parse_policy, ParseOptions, Policy, PolicyKind};
+use rustc_hash::FxHashMap;
+use std::path::{Path, PathBuf};
+
+/// Loads policies, caching files (a case file's tests often share them), collecting warnings.
+#[derive(Debug)]
+pub struct PolicyLoader {
+    cache: FxHashMap<(PathBuf, u8), Policy>,
+    /// Warnings from the policies loaded.
+    pub warnings: Vec<Diagnostic>,
+    /// Validation options (from the scenario's settings).
+    pub options: ParseOptions,
+    /// Where `{"file"}` references may point.
+    pub roots: Roots,
+}
+
+impl Default for PolicyLoader {
+    fn default() -> Self {
+        PolicyLoader::new(Roots::current_dir())
+    }
+}
+
+fn json_limits(o: &ParseOptions) -> json::Limits {
+    json::Limits {
+        max_depth: o.limits.max_depth,
+        max_bytes: o.limits.max_bytes,
+    }
+}
+
+fn rejected(ds: &[Diagnostic]) -> InputError {
+    InputError::from_diag(first_error(ds))
+}
+
+impl PolicyLoader {
+    /// A loader whose references must resolve inside `roots`.
+    pub fn new(roots: Roots) -> PolicyLoader {
+        PolicyLoader {
+            cache: FxHashMap::default(),
+            warnings: Vec::new(),
+            options: ParseOptions::default(),
+            roots,
+        }
+    }
+
+    /// Loads one policy file (a file named by the user, or a checked reference). At most
+    /// `max_policy_bytes` are read.
+    pub fn load_file(&mut self, path: &Path, kind: PolicyKind) -> Result<Policy, InputError> {
+        let key = (path.to_path_buf(), kind as u8);
+        if let Some(p) = self.cache.get(&key) {
+            return Ok(p.clone());
+        }
+        let shown = path.display().to_string();
+        let text = crate::io::read_text(path, self.options.limits.max_bytes as u64)?;
+        let j = json::parse_with(&text, json_limits(&self.options))
+            .map_err(|e| InputError::at(&shown, e.pos, "", e.message))?;
+        let (p, w) =
+            parse_policy(&j, &shown, &shown, kind, self.options).map_err(|ds| rejected(&ds))?;
+        self.warnings.extend(w);
+        if !crate::io::read::is_stdin(path) {
+            self.cache.insert(key, p.clone());
+        }
+        Ok(p)
+    }
+
+    /// Resolves a Policy value of a scenario found in `file` (whose directory is `base_dir`) at
+    /// JSON path `name`.
+    pub fn resolve(
+        &mut self,
+        v: &Json,
+        file: &str,
+        base_dir: &Path,
+        name: &str,
+        kind: PolicyKind,
+    ) -> Result<Policy, InputError> {
+        match &v.kind {
+            JsonKind::Object(members) if members.len() == 1 && members[0].key == "file" => {
+                let target = &members[0].value;
+                let Some(rel) = target.as_str() else {
+                    return Err(InputError::at(
+                        file,
+                        target.pos,
+                        &format!("{name}.file"),
+                        format!(
+                            "\"file\" must be a string path, found {}",
+                            target.type_name()
+                        ),
+                    ));
+                };
+                let path =
+                    self.roots
+                        .resolve(file, target.pos, &format!("{name}.file"), base_dir, rel)?;
+                self.load_file(&path, kind)
+            }
+            JsonKind::Object(_) => {
+                let (p, w) =
+                    parse_policy(v, file, name, kind, self.options).map_err(|ds| rejected(&ds))?;
+                self.warnings.extend(w);
+                Ok(p)
+            }
+            JsonKind::String(text) => {
+                let label = format!("{file}:{}:{} (policy string)", v.pos.line, v.pos.col);
+                let j = json::parse_with(text, json_limits(&self.options))
+                    .map_err(|e| InputError::at(&label, e.pos, name, e.message))?;
+                let (mut p, w) = parse_policy(&j, &label, name, kind, self.options)
+                    .map_err(|ds| rejected(&ds))?;
+                // Statement positions inside the string are not positions in the file: point at
+                // the string itself.
+                for s in &mut p.statements {
+                    s.pos = v.pos;
+                    s.end = v.end;
+                }
+                p.file = file.to_string();
+                self.warnings.extend(w);
+                Ok(p)
+            }
+            _ => Err(InputError::at(
+                file,
+                v.pos,
+                name,
+                format!(
+                    "a policy must be an object, a JSON string or {{\"file\": \"path\"}}, found {}",
+                    v.type_name()
+                ),
+            )),
+        }
+    }
+}

@@ -1,0 +1,425 @@
+//! The I/O and scenario rules that hold for every subcommand (issue "one door"): bounded reads,
+//! no FIFOs or devices, `{"file"}` references confined, a closed pipe ends quietly, a full disk
+//! is an error, input names cannot drive the terminal, and the scenario is read the same way
+//! everywhere.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_iamsim"));
+    c.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1");
+    c
+}
+
+fn iamsim(args: &[&str]) -> Output {
+    bin().args(args).output().expect("run iamsim")
+}
+
+fn iamsim_in(dir: &Path, args: &[&str]) -> Output {
+    bin()
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("run iamsim")
+}
+
+fn with_stdin(args: &[&str], input: &[u8]) -> Output {
+    let mut child = bin()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn err(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn out(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("iamsim-door-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+const ALLOW_S3: &str =
+    r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}"#;
+
+#[test]
+fn a_file_reference_to_dev_zero_fails_at_once_without_growing() {
+    let d = tmp("zero");
+    std::fs::write(
+        d.join("c.json"),
+        r#"{"tests":[{"name":"t","identity_policies":[{"file":"/dev/zero"}],"action":"s3:GetObject","expect":"allowed"}]}"#,
+    )
+    .unwrap();
+    let o = iamsim_in(&d, &["test", "--root", "/", "c.json"]);
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(err(&o).contains("not a regular file"), "{}", err(&o));
+}
+
+#[test]
+fn a_fifo_is_refused_instead_of_hanging() {
+    let d = tmp("fifo");
+    let fifo = d.join("p.json");
+    let ok = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(ok.success());
+    let o = iamsim(&[
+        "eval",
+        "--identity",
+        fifo.to_str().unwrap(),
+        "-a",
+        "s3:GetObject",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(err(&o).contains("not a regular file"), "{}", err(&o));
+}
+
+#[test]
+fn references_outside_the_tree_are_refused_and_nothing_of_them_is_echoed() {
+    let d = tmp("outside");
+    std::fs::create_dir_all(d.join("cases")).unwrap();
+    std::fs::write(d.join("secret.json"), r#"{"password": "hunter2"}"#).unwrap();
+    std::fs::write(
+        d.join("cases/c.json"),
+        r#"{"tests":[{"name":"t","identity_policies":[{"file":"../secret.json"}],"action":"s3:GetObject","expect":"allowed"}]}"#,
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(d.join("secret.json"), d.join("cases/link.json")).unwrap();
+    // Run from cases/: the parent directory is outside.
+    let o = iamsim_in(&d.join("cases"), &["test", "c.json"]);
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(err(&o).contains("outside the directories"), "{}", err(&o));
+    assert!(!err(&o).contains("hunter2") && !err(&o).contains("password"));
+    // /etc/passwd, absolute.
+    std::fs::write(
+        d.join("cases/c.json"),
+        r#"{"tests":[{"name":"t","identity_policies":[{"file":"/etc/passwd"}],"action":"s3:GetObject","expect":"allowed"}]}"#,
+    )
+    .unwrap();
+    let o = iamsim_in(&d.join("cases"), &["test", "c.json"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(err(&o).contains("outside"), "{}", err(&o));
+    assert!(!err(&o).contains("root:"), "{}", err(&o));
+    // --root widens it explicitly.
+    std::fs::write(
+        d.join("cases/c.json"),
+        r#"{"tests":[{"name":"t","identity_policies":[{"file":"../secret.json"}],"action":"s3:GetObject","expect":"allowed"}]}"#,
+    )
+    .unwrap();
+    let o = iamsim_in(&d.join("cases"), &["test", "--root", "..", "c.json"]);
+    assert!(!err(&o).contains("outside"), "{}", err(&o));
+}
+
+#[test]
+fn the_bundled_relative_references_keep_working_from_the_repository() {
+    let o = iamsim(&["test", "testdata/cases/"]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+}
+
+#[test]
+fn a_closed_pipe_ends_quietly_in_every_subcommand() {
+    let runs: &[&[&str]] = &[
+        &[
+            "eval",
+            "--identity",
+            "testdata/policies/admin.json",
+            "-a",
+            "s3:GetObject",
+        ],
+        &["lint", "testdata/lint/warnings.json"],
+        &[
+            "simulate",
+            "--cli-input-json",
+            "testdata/simulate/request.json",
+        ],
+        &[
+            "account",
+            "--auth-details",
+            "testdata/account/auth-details.json",
+        ],
+        &["completions", "bash"],
+        &["test", "-v", "testdata/cases/"],
+        &["mfa", "--scenario", "testdata/mfa/force-mfa.json"],
+    ];
+    for args in runs {
+        let mut child = bin()
+            .args(*args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Read one byte, then close the pipe (as `| head -c1` does).
+        let mut stdout = child.stdout.take().unwrap();
+        let mut one = [0u8; 1];
+        let _ = stdout.read(&mut one);
+        drop(stdout);
+        let o = child.wait_with_output().unwrap();
+        assert_ne!(o.status.code(), Some(101), "{args:?} panicked: {}", err(&o));
+        assert!(!err(&o).contains("panicked"), "{args:?}: {}", err(&o));
+    }
+}
+
+#[test]
+fn a_full_disk_is_an_error_never_a_silent_success() {
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let runs: &[&[&str]] = &[
+        &["test", "--format", "junit", "testdata/cases/"],
+        &[
+            "eval",
+            "--identity",
+            "testdata/policies/admin.json",
+            "-a",
+            "s3:GetObject",
+        ],
+        &["lint", "testdata/lint/warnings.json"],
+        &[
+            "account",
+            "--auth-details",
+            "testdata/account/auth-details.json",
+        ],
+    ];
+    for args in runs {
+        let o = bin()
+            .args(*args)
+            .stdout(full.try_clone().unwrap())
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", err(&o));
+        assert!(
+            err(&o).contains("cannot write the output"),
+            "{args:?}: {}",
+            err(&o)
+        );
+    }
+}
+
+#[test]
+fn an_escape_sequence_in_a_test_name_is_shown_not_executed() {
+    let d = tmp("esc");
+    let name = "clear\u{1b}[2Jscreen & <b>";
+    let case = serde_json::json!({"tests": [{"name": name, "identity_policies": [serde_json::from_str::<serde_json::Value>(ALLOW_S3).unwrap()], "action": "s3:GetObject", "expect": "implicitDeny"}]});
+    std::fs::write(d.join("c.json"), case.to_string()).unwrap();
+    let o = iamsim_in(&d, &["test", "c.json"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(!o.stdout.contains(&0x1b), "{}", out(&o));
+    assert!(out(&o).contains("clear\\u{1b}[2Jscreen"), "{}", out(&o));
+    let o = iamsim_in(&d, &["test", "--format", "junit", "c.json"]);
+    let xml = out(&o);
+    assert!(
+        !xml.contains('\u{1b}') && xml.contains("&amp; &lt;b&gt;"),
+        "{xml}"
+    );
+}
+
+#[test]
+fn duplicate_keys_in_a_case_file_are_errors_with_both_positions() {
+    let d = tmp("dup");
+    std::fs::write(
+        d.join("c.json"),
+        "{\"tests\":[],\n \"tests\":[{\"name\":\"t\",\"action\":\"s3:GetObject\",\"expect\":\"allowed\"}]}",
+    )
+    .unwrap();
+    let o = iamsim_in(&d, &["test", "c.json"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        err(&o).contains("c.json:2:2: duplicate key \"tests\" (first at 1:2)"),
+        "{}",
+        err(&o)
+    );
+    std::fs::write(
+        d.join("c.json"),
+        r#"{"tests":[{"name":"t","action":"s3:GetObject","expect":"allowed","expect":"implicitDeny"}]}"#,
+    )
+    .unwrap();
+    let o = iamsim_in(&d, &["test", "c.json"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(err(&o).contains("duplicate key \"expect\""), "{}", err(&o));
+}
+
+#[test]
+fn a_run_that_checks_nothing_is_an_error() {
+    let d = tmp("empty");
+    std::fs::write(d.join("policy.json"), ALLOW_S3).unwrap();
+    let o = iamsim_in(&d, &["test", "."]);
+    assert_eq!(o.status.code(), Some(2), "{}", out(&o));
+    assert!(err(&o).contains("no case file"), "{}", err(&o));
+    std::fs::write(d.join("c.json"), r#"{"tests":[]}"#).unwrap();
+    let o = iamsim_in(&d, &["test", "c.json"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(err(&o).contains("\"tests\" is empty"), "{}", err(&o));
+}
+
+#[test]
+fn directory_symlink_loops_are_not_followed() {
+    let d = tmp("loop");
+    std::fs::create_dir_all(d.join("a")).unwrap();
+    std::fs::write(
+        d.join("a/c.json"),
+        r#"{"tests":[{"name":"t","action":"s3:GetObject","expect":"implicitDeny"}]}"#,
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(&d, d.join("a/up")).unwrap();
+    std::os::unix::fs::symlink(d.join("a"), d.join("a/self")).unwrap();
+    let o = iamsim_in(&d, &["test", "."]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    assert_eq!(out(&o).lines().last(), Some("1 passed, 0 failed"));
+}
+
+#[test]
+fn a_scenario_on_standard_input_is_read_once() {
+    let scenario = std::fs::read("testdata/mfa/force-mfa.json").unwrap();
+    // The scenario references policies relative to its own directory; standard input has none,
+    // so inline a self-contained one.
+    let _ = scenario;
+    let inline = format!(r#"{{"identity_policies":[{ALLOW_S3}],"actions":["s3:GetObject"]}}"#);
+    let o = with_stdin(
+        &["mfa", "--scenario", "-", "--format", "json"],
+        inline.as_bytes(),
+    );
+    assert_ne!(o.status.code(), Some(2), "{}", err(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json report");
+    assert!(v.is_object());
+}
+
+#[test]
+fn unknown_scenario_fields_warn_the_same_way_everywhere() {
+    let d = tmp("unknown");
+    std::fs::write(
+        d.join("s.json"),
+        format!(r#"{{"identity_polices":[{ALLOW_S3}]}}"#),
+    )
+    .unwrap();
+    let want =
+        "unknown field \"identity_polices\" is ignored (did you mean \"identity_policies\"?)";
+    for args in [
+        vec!["eval", "--scenario", "s.json", "-a", "s3:GetObject"],
+        vec!["mfa", "--scenario", "s.json"],
+    ] {
+        let o = iamsim_in(&d, &args);
+        assert!(err(&o).contains(want), "{args:?}: {}", err(&o));
+        let mut quiet = args.clone();
+        quiet.push("--quiet");
+        let o = iamsim_in(&d, &quiet);
+        assert!(!err(&o).contains("unknown field"), "{quiet:?}: {}", err(&o));
+    }
+}
+
+#[test]
+fn scp_levels_are_trimmed_and_an_empty_level_is_refused_everywhere() {
+    let admin = "testdata/policies/admin.json";
+    let full = "testdata/policies/full-aws-access.json";
+    let spaced = format!("{full}, {full}");
+    let o = iamsim(&[
+        "eval",
+        "--identity",
+        admin,
+        "--scp-level",
+        &spaced,
+        "-a",
+        "s3:GetObject",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    for args in [
+        vec![
+            "eval",
+            "--identity",
+            admin,
+            "--scp-level",
+            ",",
+            "-a",
+            "s3:GetObject",
+        ],
+        vec![
+            "account",
+            "--auth-details",
+            "testdata/account/auth-details.json",
+            "--scp-level",
+            ",",
+        ],
+    ] {
+        let o = iamsim(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(
+            err(&o).contains("a level needs at least one"),
+            "{}",
+            err(&o)
+        );
+    }
+    let mut many = vec![
+        "account",
+        "--auth-details",
+        "testdata/account/auth-details.json",
+    ];
+    for _ in 0..17 {
+        many.extend(["--scp-level", full]);
+    }
+    let o = iamsim(&many);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(err(&o).contains("17 levels given"), "{}", err(&o));
+}
+
+#[test]
+fn a_case_file_given_as_a_scenario_is_an_error_naming_tests() {
+    let o = iamsim(&["mfa", "--scenario", "testdata/cases/mfa-force-mfa.json"]);
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(
+        err(&o).contains("(at tests)") && err(&o).contains("iamsim test"),
+        "{}",
+        err(&o)
+    );
+}
+
+#[test]
+fn an_account_audit_of_something_that_is_not_an_export_fails() {
+    let d = tmp("notexport");
+    for (name, text) in [
+        ("policy.json", ALLOW_S3),
+        ("empty.json", "{}"),
+        ("lower.json", r#"{"userDetailList": []}"#),
+        ("object.json", r#"{"UserDetailList": {"UserName": "a"}}"#),
+    ] {
+        std::fs::write(d.join(name), text).unwrap();
+        let o = iamsim_in(&d, &["account", "--auth-details", name]);
+        assert_eq!(o.status.code(), Some(2), "{name}: {}{}", out(&o), err(&o));
+    }
+    let o = iamsim_in(&d, &["account", "--auth-details", "lower.json"]);
+    assert!(
+        err(&o).contains("did you mean \"UserDetailList\""),
+        "{}",
+        err(&o)
+    );
+}
+
+#[test]
+fn errors_without_a_position_show_none() {
+    let o = iamsim(&[
+        "eval",
+        "--identity",
+        "testdata/nope.json",
+        "-a",
+        "s3:GetObject",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        err(&o).contains("error: testdata/nope.json: cannot read file: no such file"),
+        "{}",
+        err(&o)
+    );
+    let o = iamsim(&["eval", "--setting", "nonsense", "-a", "s3:GetObject"]);
+    assert!(err(&o).starts_with("error: --setting: "), "{}", err(&o));
+}
