@@ -1,6 +1,6 @@
 //! The IAM credential report (`aws iam get-credential-report`), as CSV or its base64 form.
 
-use crate::cases::InputError;
+use crate::diag::InputError;
 use crate::json::Pos;
 
 /// One row of the report.
@@ -32,65 +32,87 @@ impl CredentialRow {
     }
 }
 
-fn split_csv(line: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut quoted = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '"' if quoted && chars.peek() == Some(&'"') => {
-                cur.push('"');
-                chars.next();
-            }
-            '"' => quoted = !quoted,
-            ',' if !quoted => out.push(std::mem::take(&mut cur)),
-            c => cur.push(c),
-        }
-    }
-    out.push(cur);
-    out
-}
-
 fn truthy(v: &str) -> bool {
     v.eq_ignore_ascii_case("true") || v.eq_ignore_ascii_case("not_supported")
 }
 
-/// Parses the report text (CSV, or base64 of it as the API returns it). CRLF line ends and
-/// upper- or lower-case booleans are accepted.
-pub fn parse_credential_report(text: &str, file: &str) -> Result<Vec<CredentialRow>, InputError> {
-    let err = |line: u32, msg: String| InputError {
-        file: file.to_string(),
-        pos: Pos {
-            line,
-            col: 1,
-            offset: 0,
-        },
-        path: String::new(),
-        message: msg,
-    };
+/// The CSV text of a report given as CSV, as its base64 form, or as the JSON that
+/// `aws iam get-credential-report` prints (`{"Content": "<base64>", "ReportFormat": "text/csv"}`).
+fn report_csv(text: &str, file: &str) -> Result<String, InputError> {
+    let err = |msg: &str| InputError::whole(file, msg);
     let trimmed = text.trim_start_matches('\u{feff}').trim();
-    let decoded;
-    let csv = if trimmed.starts_with("user,") || trimmed.is_empty() {
-        trimmed
-    } else {
-        let compact: String = trimmed.split_whitespace().collect();
-        let bytes = crate::values::base64_decode(&compact).ok_or_else(|| err(1, "not a credential report: expected a CSV header starting with \"user,\" or its base64 form".into()))?;
-        decoded = String::from_utf8(bytes)
-            .map_err(|_| err(1, "the base64 content is not UTF-8 text".into()))?;
-        if !decoded.starts_with("user,") {
-            return Err(err(
-                1,
-                "the base64 content is not a credential report (no \"user,\" header)".into(),
-            ));
+    if trimmed.starts_with("user,") || trimmed.is_empty() {
+        return Ok(trimmed.to_string());
+    }
+    let b64 = if trimmed.starts_with('{') {
+        let j = crate::scenario::parse_json_text(trimmed, file)?;
+        let content = j.get("Content").ok_or_else(|| {
+            InputError::at(
+                file,
+                j.pos,
+                "Content",
+                "a get-credential-report JSON output needs \"Content\" (the base64 report)",
+            )
+        })?;
+        if let Some(f) = j.get("ReportFormat").and_then(|f| f.as_str()) {
+            if f != "text/csv" {
+                return Err(InputError::at(
+                    file,
+                    j.pos,
+                    "ReportFormat",
+                    format!("ReportFormat \"{f}\" is not text/csv"),
+                ));
+            }
         }
-        decoded.as_str()
+        crate::scenario::expect_str(content, file, "Content")?.to_string()
+    } else {
+        trimmed.to_string()
     };
-    if csv.is_empty() {
+    let compact: String = b64.split_whitespace().collect();
+    let bytes = crate::values::base64_decode(&compact).ok_or_else(|| {
+        err("not a credential report: expected a CSV header starting with \"user,\", its base64 form, or the JSON output of aws iam get-credential-report")
+    })?;
+    let decoded =
+        String::from_utf8(bytes).map_err(|_| err("the base64 content is not UTF-8 text"))?;
+    if !decoded.starts_with("user,") {
+        return Err(err(
+            "the base64 content is not a credential report (no \"user,\" header)",
+        ));
+    }
+    Ok(decoded)
+}
+
+/// Parses the report (see [`report_csv`] for the forms accepted). The CSV is read by the `csv`
+/// crate: quoted fields may hold commas and newlines, and CRLF, LF or a lone CR end a row. A
+/// row whose field count differs from the header's is an error naming its line: reading the
+/// missing columns as `false` would make a finding disappear.
+pub fn parse_credential_report(text: &str, file: &str) -> Result<Vec<CredentialRow>, InputError> {
+    let csv_text = report_csv(text, file)?;
+    if csv_text.is_empty() {
         return Ok(Vec::new());
     }
-    let mut lines = csv.lines();
-    let header: Vec<String> = split_csv(lines.next().unwrap_or("").trim_end_matches('\r'));
+    let at_line = |line: u64, msg: String| {
+        InputError::at(
+            file,
+            Pos {
+                line: line as u32,
+                col: 1,
+                offset: 0,
+            },
+            "",
+            msg,
+        )
+    };
+    let mut rd = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .from_reader(csv_text.as_bytes());
+    let header: Vec<String> = rd
+        .headers()
+        .map_err(|e| at_line(1, format!("cannot read the report header: {e}")))?
+        .iter()
+        .map(str::to_string)
+        .collect();
     let col = |name: &str| header.iter().position(|h| h == name);
     let (Some(cu), Some(ca), Some(cp), Some(cm)) = (
         col("user"),
@@ -98,26 +120,33 @@ pub fn parse_credential_report(text: &str, file: &str) -> Result<Vec<CredentialR
         col("password_enabled"),
         col("mfa_active"),
     ) else {
-        return Err(err(
+        return Err(at_line(
             1,
             "the report header lacks user, arn, password_enabled or mfa_active".into(),
         ));
     };
     let (k1, k2) = (col("access_key_1_active"), col("access_key_2_active"));
     let mut rows = Vec::new();
-    for (i, line) in lines.enumerate() {
-        let line = line.trim_end_matches('\r');
-        if line.trim().is_empty() {
+    for rec in rd.records() {
+        let rec = rec.map_err(|e| {
+            let line = e.position().map(|p| p.line()).unwrap_or(0);
+            at_line(line, format!("cannot read the report: {e}"))
+        })?;
+        let line = rec.position().map(|p| p.line()).unwrap_or(0);
+        if rec.len() == 1 && rec.get(0).is_some_and(|f| f.trim().is_empty()) {
             continue;
         }
-        let f = split_csv(line);
-        let get = |c: usize| f.get(c).map(String::as_str).unwrap_or("");
-        if f.len() < header.len().min(4) {
-            return Err(err(
-                i as u32 + 2,
-                format!("row has {} fields, the header {}", f.len(), header.len()),
+        if rec.len() != header.len() {
+            return Err(at_line(
+                line,
+                format!(
+                    "row has {} fields, the header {}: the report is truncated or not comma-separated",
+                    rec.len(),
+                    header.len()
+                ),
             ));
         }
+        let get = |c: usize| rec.get(c).unwrap_or("");
         rows.push(CredentialRow {
             user: get(cu).to_string(),
             arn: get(ca).to_string(),
@@ -157,6 +186,33 @@ mod tests {
         assert!(rows[0].is_root() && rows[0].mfa_active);
         assert!(parse_credential_report("", "empty.csv").unwrap().is_empty());
         assert!(parse_credential_report("hello", "x").is_err());
+    }
+
+    #[test]
+    fn short_rows_quoted_newlines_cr_only_and_the_json_form() {
+        let row = "alice,arn:aws:iam::111122223333:user/alice,x,true,x,x,x,false,true,x,x,x,x,false,x,x,x,x,false,x,false,x";
+        // A row missing fields is an error naming its line, not a row of `false`s.
+        let short = format!("{HEADER}\nalice,arn:aws:iam::111122223333:user/alice,x,true\n");
+        let e = parse_credential_report(&short, "r.csv").unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("r.csv:2:1: row has 4 fields, the header 22"),
+            "{e}"
+        );
+        // A quoted field may hold a newline.
+        let quoted = format!("{HEADER}\n\"al\nice\"{}\n", &row[5..]);
+        let rows = parse_credential_report(&quoted, "q.csv").unwrap();
+        assert_eq!(rows[0].user, "al\nice");
+        assert!(rows[0].key1_active && !rows[0].mfa_active);
+        // Old Mac line ends.
+        let cr = format!("{HEADER}\r{row}\r{row}\r");
+        assert_eq!(parse_credential_report(&cr, "cr.csv").unwrap().len(), 2);
+        // `aws iam get-credential-report` output as it comes.
+        let json = format!(
+            r#"{{"Content": "{}", "ReportFormat": "text/csv", "GeneratedTime": "2026-01-01T00:00:00Z"}}"#,
+            base64(format!("{HEADER}\n{row}\n").as_bytes())
+        );
+        assert_eq!(parse_credential_report(&json, "r.json").unwrap().len(), 1);
     }
 
     fn base64(b: &[u8]) -> String {

@@ -2,7 +2,7 @@
 //! policies (only the default version of each applies). Policy documents may be JSON objects or
 //! URL-encoded JSON strings, as the API returns them.
 
-use crate::cases::InputError;
+use crate::diag::InputError;
 use crate::json::{self, Json, JsonKind, Pos};
 use crate::policy::{parse_policy, ParseOptions, Policy, PolicyKind};
 use rustc_hash::FxHashMap;
@@ -78,27 +78,23 @@ pub struct AccountExport {
 
 /// Decodes `%XX` escapes (and `+` as space, as form encoding does).
 pub fn url_decode(s: &str) -> Option<String> {
+    // percent-encoding passes a malformed escape through unchanged; a document with one is not
+    // URL-encoded at all, so refuse it instead.
     let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'%' => {
-                let hex = s.get(i + 1..i + 3)?;
-                out.push(u8::from_str_radix(hex, 16).ok()?);
-                i += 3;
-            }
-            b'+' => {
-                out.push(b' ');
-                i += 1;
-            }
-            c => {
-                out.push(c);
-                i += 1;
-            }
-        }
+    let well_formed = b.iter().enumerate().all(|(i, &c)| {
+        c != b'%'
+            || (b.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
+                && b.get(i + 2).is_some_and(u8::is_ascii_hexdigit))
+    });
+    if !well_formed {
+        return None;
     }
-    String::from_utf8(out).ok()
+    // `+` is how form encoding writes a space; AWS's RFC 3986 encoding writes a literal `+` as %2B.
+    let spaced = s.replace('+', " ");
+    percent_encoding::percent_decode_str(&spaced)
+        .decode_utf8()
+        .ok()
+        .map(|c| c.into_owned())
 }
 
 struct Reader<'a> {

@@ -249,7 +249,7 @@ pub fn audit(
     let mut opts = opts.clone();
     opts.settings.missing_trust_or_key_policy_delegates = true;
     let opts = &opts;
-    let now = crate::cases::now_secs();
+    let now = crate::scenario::now_secs();
     let account = export
         .account()
         .unwrap_or_else(|| "111122223333".to_string());

@@ -17,10 +17,11 @@
 //!   the positioned JSON reader, [`read_request`] and [`request_context_at`], exactly as
 //!   `iamsim test` reads a case. Both paths give the same output for the same line.
 
-use crate::cases::{read_request, request_context_at, Fields, InputError};
 use crate::compile::{KeyId, PolicySet, Slots};
 use crate::context::{build_context, CtxValue, Principal, PRESETS};
+use crate::diag::InputError;
 use crate::eval::{Decision, Missing, Outcome, Request};
+use crate::scenario::{read_request, request_context_at, Fields};
 use rustc_hash::FxHashMap;
 
 /// Lines longer than this are reported as errors without being parsed (the JSON reader's limit).
