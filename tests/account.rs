@@ -47,11 +47,18 @@ fn flagged(kind: &str) -> Vec<String> {
 
 #[test]
 fn users_acting_without_mfa_are_exactly_those_without_an_effective_deny() {
-    // alice, bob, trent: AWS's force-MFA policy via the Admins group; dave: console covered by Bool.
+    // alice, bob, trent: AWS's force-MFA policy via the Admins group; dave: console covered by
+    // Bool. A user with an MFA device must use it at console sign-in (IAM User Guide), so only
+    // the long-term keys of erin and frank (who have devices) can act without it.
     assert_eq!(
         flagged("acts-without-mfa"),
         ["carol", "erin", "frank", "grace"]
     );
+    for f in findings() {
+        if f["kind"] == "acts-without-mfa" && (f["name"] == "erin" || f["name"] == "frank") {
+            assert_eq!(f["context"], "access-keys", "{f}");
+        }
+    }
 }
 
 #[test]
@@ -134,6 +141,11 @@ fn cis_1_10_is_reported_separately_from_policy_enforcement() {
         ["bob", "grace", "heidi", "ivan"]
     );
     assert_eq!(flagged("mfa-active-not-enforced"), ["erin", "frank"]);
+    // mallory has neither a password nor an active key: no finding, named in the summary.
+    let o = run(&["--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["without_credentials"], serde_json::json!(["mallory"]));
+    assert!(!findings().iter().any(|f| f["name"] == "mallory"));
 }
 
 #[test]
@@ -230,4 +242,105 @@ fn an_empty_credential_report_is_accepted() {
     assert_eq!(o.status.code(), Some(1));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.is_empty() || !err.contains("error"), "{err}");
+}
+
+fn account_on(dir: &std::path::Path, export: &str, extra: &[&str]) -> Output {
+    let f = dir.join("export.json");
+    std::fs::write(&f, export).unwrap();
+    let mut args = vec![
+        "account",
+        "--auth-details",
+        f.to_str().unwrap(),
+        "--format",
+        "json",
+    ];
+    args.extend_from_slice(extra);
+    Command::new(env!("CARGO_BIN_EXE_iamsim"))
+        .args(&args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap()
+}
+
+const ADMIN_DOC: &str =
+    r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
+
+#[test]
+fn a_user_whose_arn_does_not_parse_is_not_counted_as_audited_and_fails_the_run() {
+    let dir = std::env::temp_dir().join(format!("iamsim-acct-arn-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let export = format!(
+        r#"{{"UserDetailList":[{{"UserName":"ok","Arn":"arn:aws:iam::111122223333:user/ok","UserPolicyList":[{{"PolicyName":"a","PolicyDocument":{ADMIN_DOC}}}]}},{{"UserName":"bad","Arn":"not-an-arn"}}]}}"#
+    );
+    let o = account_on(&dir, &export, &[]);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["users"], 1);
+    assert_eq!(v["skipped"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn role_trusts_are_judged_with_the_caller_they_really_have() {
+    let dir = std::env::temp_dir().join(format!("iamsim-acct-roles-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let role = |name: &str, trust: &str| {
+        format!(
+            r#"{{"RoleName":"{name}","Arn":"arn:aws:iam::111122223333:role/{name}","AssumeRolePolicyDocument":{trust},"RolePolicyList":[{{"PolicyName":"a","PolicyDocument":{ADMIN_DOC}}}]}}"#
+        )
+    };
+    let t = |principal: &str, cond: &str| {
+        format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{principal},"Action":"sts:AssumeRole"{cond}}}]}}"#
+        )
+    };
+    let export = format!(
+        r#"{{"RoleDetailList":[{},{},{},{}]}}"#,
+        role(
+            "ByRole",
+            &t(r#"{"AWS":"arn:aws:iam::111122223333:role/Ci"}"#, "")
+        ),
+        role(
+            "ByAccount",
+            &t(r#"{"AWS":"arn:aws:iam::111122223333:root"}"#, "")
+        ),
+        role("ByService", &t(r#"{"Service":"ec2.amazonaws.com"}"#, "")),
+        role(
+            "ByVendor",
+            &t(
+                r#"{"AWS":"arn:aws:iam::444455556666:root"}"#,
+                r#","Condition":{"StringEquals":{"sts:ExternalId":"x"}}"#
+            )
+        ),
+    );
+    let o = account_on(&dir, &export, &[]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let f = v["findings"].as_array().unwrap();
+    let msg = |name: &str| {
+        f.iter()
+            .find(|x| x["name"] == name)
+            .map(|x| x["message"].as_str().unwrap().to_string())
+    };
+    assert!(msg("ByRole")
+        .unwrap()
+        .contains("sessions of role arn:aws:iam::111122223333:role/Ci (role)"));
+    assert!(msg("ByAccount")
+        .unwrap()
+        .contains("any principal of account 111122223333"));
+    assert!(!msg("ByAccount").unwrap().contains("any-user"));
+    assert!(
+        msg("ByService").is_none(),
+        "a role only a service can assume is no bypass"
+    );
+    let vendor = msg("ByVendor").unwrap();
+    assert!(
+        vendor.contains("cross-account") && vendor.contains("ExternalId"),
+        "{vendor}"
+    );
+    // Severity ranks what the role allows: admin includes IAM writes.
+    assert!(f.iter().all(|x| x["severity"] == "high"));
 }

@@ -51,7 +51,7 @@ fn report_csv(text: &str, file: &str) -> Result<String, InputError> {
                 file,
                 j.pos,
                 "Content",
-                "a get-credential-report JSON output needs \"Content\" (the base64 report)",
+                "not a credential report: the JSON output of aws iam get-credential-report has \"Content\" (the base64 report)",
             )
         })?;
         if let Some(f) = j.get("ReportFormat").and_then(|f| f.as_str()) {

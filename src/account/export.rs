@@ -392,6 +392,25 @@ impl AccountExport {
             .find_map(|a| crate::values::account::arn_account(a).map(str::to_string))
     }
 
+    /// Every account of the export's users and roles, most frequent first.
+    pub fn accounts(&self) -> Vec<String> {
+        let mut counts: Vec<(String, usize)> = Vec::new();
+        for a in self
+            .users
+            .iter()
+            .map(|u| &u.arn)
+            .chain(self.roles.iter().map(|r| &r.arn))
+            .filter_map(|a| crate::values::account::arn_account(a))
+        {
+            match counts.iter_mut().find(|(x, _)| x == a) {
+                Some((_, n)) => *n += 1,
+                None => counts.push((a.to_string(), 1)),
+            }
+        }
+        counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        counts.into_iter().map(|(a, _)| a).collect()
+    }
+
     /// Resolves a managed policy ARN, noting a missing one.
     pub fn managed_policy(
         &self,

@@ -144,6 +144,11 @@ pub struct AccountAudit {
     pub findings: Vec<Finding>,
     /// Quirks of the input that did not stop the audit.
     pub notes: Vec<String>,
+    /// Users and roles that could not be audited, with why (not counted as audited).
+    pub skipped: Vec<String>,
+    /// Users with neither a console password nor an active access key: they cannot act, so
+    /// they are neither leaks nor lockouts.
+    pub without_credentials: Vec<String>,
 }
 
 fn resource_for(template: &str, account: &str, user: &str) -> String {
@@ -237,7 +242,268 @@ impl Eval<'_> {
 
 const DEFAULT_FIX: &str = "attach a Deny with \"BoolIfExists\": {\"aws:MultiFactorAuthPresent\": \"false\"} (e.g. AWS's self-service force-MFA policy) or an equivalent SCP";
 
-/// Runs the audit. `progress` is called after each user or role with (done, total).
+/// How serious it is that `actions` can be called without MFA: permissions management (IAM
+/// writes: a user who creates keys or users can make more credentials) above writes and secret
+/// reads, above lists and describes.
+pub fn severity_of(actions: &[String]) -> Severity {
+    let is = |a: &String, pre: &[&str]| pre.iter().any(|p| a.starts_with(p));
+    if actions.iter().any(|a| {
+        is(
+            a,
+            &[
+                "iam:Create",
+                "iam:Attach",
+                "iam:Put",
+                "iam:Update",
+                "iam:Delete",
+            ],
+        )
+    }) {
+        Severity::High
+    } else if actions.iter().any(|a| {
+        is(
+            a,
+            &[
+                "ec2:RunInstances",
+                "kms:Decrypt",
+                "secretsmanager:GetSecretValue",
+                "s3:GetObject",
+            ],
+        )
+    }) {
+        Severity::Medium
+    } else {
+        Severity::Low
+    }
+}
+
+/// What one user's audit found, or why the user could not be audited.
+struct UserAudit {
+    findings: Vec<Finding>,
+    /// The user has no console password and no active access key.
+    no_credentials: bool,
+}
+
+/// The audit of one account export: the shared inputs of every per-user and per-role step.
+struct Auditor<'a> {
+    export: &'a AccountExport,
+    report: Option<&'a [CredentialRow]>,
+    opts: AuditOptions,
+    now: i64,
+}
+
+impl Auditor<'_> {
+    /// One user: which credential contexts it can use (credential report), what each allows
+    /// without MFA, whether it can enrol a device, CIS 1.10.
+    fn user(&self, u: &export::User, notes: &mut Vec<String>) -> Result<UserAudit, String> {
+        let principal = Principal::parse(&u.arn).map_err(|e| format!("user {}: {e}", u.name))?;
+        let row = self
+            .report
+            .and_then(|r| r.iter().find(|row| row.arn == u.arn || row.user == u.name));
+        if self.report.is_some() && row.is_none() {
+            notes.push(format!("user {} ({}) is not in the credential report; assumed to have a password and an active key", u.name, u.arn));
+        }
+        let password = row.is_none_or(|r| r.password_enabled);
+        let keys = row.is_none_or(|r| r.has_active_key());
+        let mfa_active = row.is_some_and(|r| r.mfa_active);
+        // Resolved first, so that quirks of the export (a missing group or managed policy) are
+        // noted for every user, whether or not it can act.
+        let identity = self.export.user_policies(u, notes);
+        let boundary = u.boundary.as_ref().and_then(|a| {
+            self.export
+                .managed_policy(a, &format!("user {}", u.name), notes)
+        });
+        let mut out = UserAudit {
+            findings: Vec::new(),
+            no_credentials: !password && !keys,
+        };
+        if out.no_credentials {
+            // Without a password or an active key the user cannot act at all: nothing leaks and
+            // nobody is locked out.
+            return Ok(out);
+        }
+        let scenario = Scenario {
+            identity,
+            boundary,
+            scps: self.opts.scps.clone(),
+            management_account: self.opts.management_account,
+            settings: self.opts.settings.clone(),
+            ..Default::default()
+        };
+        let set = PolicySet::compile(&scenario).map_err(|e| format!("user {}: {e}", u.name))?;
+        let account = principal
+            .account
+            .clone()
+            .ok_or_else(|| format!("user {}: {} names no account", u.name, u.arn))?;
+        let ev = Eval {
+            set,
+            principal,
+            account: &account,
+            now: self.now,
+        };
+        // IAM requires a user with an MFA device to use it at console sign-in, so only users
+        // without one have a console context without MFA; long-term keys never carry MFA.
+        let mut contexts = Vec::new();
+        if password && !mfa_active {
+            contexts.push(Preset::Console);
+        }
+        if keys {
+            contexts.push(Preset::AccessKeys);
+        }
+        for preset in contexts {
+            out.findings.extend(acts_without_mfa(&ev, u, preset));
+        }
+        if mfa_active && !out.findings.is_empty() {
+            out.findings.push(Finding {
+                severity: Severity::Low,
+                kind: FindingKind::MfaNotEnforced,
+                subject_type: "user",
+                name: u.name.clone(),
+                arn: u.arn.clone(),
+                context: Some(Preset::AccessKeys.name()),
+                actions: vec![],
+                message: format!("user {} ({}) has an MFA device, but policies let their access keys act without it", u.name, u.arn),
+                statement: None,
+                fix: DEFAULT_FIX.into(),
+            });
+        }
+        if !mfa_active {
+            let preset = if password {
+                Preset::Console
+            } else {
+                Preset::AccessKeys
+            };
+            out.findings.extend(enrolment_lockout(&ev, u, preset));
+        }
+        if let Some(r) = row.filter(|r| r.password_enabled && !r.mfa_active) {
+            out.findings.push(Finding {
+                severity: Severity::Medium,
+                kind: FindingKind::Cis110ConsoleWithoutMfa,
+                subject_type: "user",
+                name: u.name.clone(),
+                arn: r.arn.clone(),
+                context: None,
+                actions: vec![],
+                message: format!("user {} ({}) has a console password and no active MFA device (CIS AWS Foundations 1.10)", u.name, u.arn),
+                statement: None,
+                fix: "enable an MFA device for the user, or remove the console password".into(),
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// The sampled actions a user can call in `preset` without MFA, as one finding, with the first
+/// allowing statement and what should have stopped it.
+fn acts_without_mfa(ev: &Eval<'_>, u: &export::User, preset: Preset) -> Option<Finding> {
+    let mut allowed = Vec::new();
+    // The first allowed action, its statement, and the context it was decided in.
+    let mut first: Option<(u32, String, String, Slots)> = None;
+    for (action, tmpl) in SAMPLED_ACTIONS {
+        let resource = resource_for(tmpl, ev.account, &u.name);
+        let (o, slots) = ev.run(action, &resource, preset);
+        if o.decision != Decision::Allowed {
+            continue;
+        }
+        allowed.push(action.to_string());
+        if first.is_none() {
+            if let Some(id) = o.statements.first() {
+                first = Some((*id, action.to_string(), resource, slots));
+            }
+        }
+    }
+    if allowed.is_empty() {
+        return None;
+    }
+    let how = match preset {
+        Preset::Console => "signed in to the console without MFA",
+        _ => "with long-term access keys (no MFA)",
+    };
+    let (statement, fix) = match &first {
+        Some((id, action, resource, slots)) => {
+            let fix = ev
+                .near_miss_mfa_deny(action, resource, preset, slots)
+                .map(|w| format!("what should have stopped it: {w}"))
+                .unwrap_or_else(|| DEFAULT_FIX.to_string());
+            (Some(statement_ref(&ev.set, *id)), fix)
+        }
+        None => (None, DEFAULT_FIX.to_string()),
+    };
+    let by = statement
+        .as_ref()
+        .map(|s| format!(", allowed by {}", s.with_location()))
+        .unwrap_or_default();
+    Some(Finding {
+        severity: severity_of(&allowed),
+        kind: FindingKind::ActsWithoutMfa,
+        subject_type: "user",
+        name: u.name.clone(),
+        arn: u.arn.clone(),
+        context: Some(preset.name()),
+        message: format!(
+            "user {} ({}) can call {} {how}{by}",
+            u.name,
+            u.arn,
+            allowed.join(", ")
+        ),
+        actions: allowed,
+        statement,
+        fix,
+    })
+}
+
+/// Whether a user without a device can enrol one without MFA (the device ARNs are in the
+/// user's own account).
+fn enrolment_lockout(ev: &Eval<'_>, u: &export::User, preset: Preset) -> Option<Finding> {
+    let account = ev.account;
+    let checks = [
+        (
+            "iam:CreateVirtualMFADevice",
+            format!("arn:aws:iam::{account}:mfa/{}", u.name),
+        ),
+        (
+            "iam:CreateVirtualMFADevice",
+            format!("arn:aws:iam::{account}:mfa/{}-authenticator", u.name),
+        ),
+        ("iam:EnableMFADevice", u.arn.clone()),
+    ];
+    for (action, resource) in checks {
+        let (o, _) = ev.run(action, &resource, preset);
+        if o.decision == Decision::Allowed {
+            continue;
+        }
+        let statement = o.statements.first().map(|id| statement_ref(&ev.set, *id));
+        let because = match (&statement, o.missing) {
+            (Some(s), _) => format!("denied by {}", s.with_location()),
+            (None, Some(crate::eval::Missing::Boundary)) => {
+                "the permissions boundary does not allow it".to_string()
+            }
+            (None, Some(crate::eval::Missing::Scp(l))) => format!("no SCP at level {l} allows it"),
+            (None, _) => "no identity-based policy allows it".to_string(),
+        };
+        let fix = if action == "iam:CreateVirtualMFADevice" {
+            "allow iam:CreateVirtualMFADevice on arn:aws:iam::*:mfa/* (the device resource is mfa/, not user/; users may name devices freely since Nov 2022) and exempt it from the MFA deny (NotAction)"
+        } else {
+            "allow iam:EnableMFADevice on arn:aws:iam::*:user/${aws:username} (mind user paths) and exempt it from the MFA deny (NotAction)"
+        };
+        return Some(Finding {
+            severity: Severity::Medium,
+            kind: FindingKind::EnrolmentLockout,
+            subject_type: "user",
+            name: u.name.clone(),
+            arn: u.arn.clone(),
+            context: Some(preset.name()),
+            actions: vec![action.to_string()],
+            message: format!("user {} ({}) cannot enrol an MFA device without MFA: {action} on {resource} is {} ({because})", u.name, u.arn, o.decision),
+            statement,
+            fix: fix.to_string(),
+        });
+    }
+    None
+}
+
+/// Runs the audit. `progress` is called after each user or role with (done, total). Users or
+/// roles that cannot be audited are listed in `skipped` (and not counted as audited).
 pub fn audit(
     export: &AccountExport,
     report: Option<&[CredentialRow]>,
@@ -248,227 +514,107 @@ pub fn audit(
     // account, so identity policies decide the kms:Decrypt probe.
     let mut opts = opts.clone();
     opts.settings.missing_trust_or_key_policy_delegates = true;
-    let opts = &opts;
-    let now = crate::scenario::now_secs();
-    let account = export
-        .account()
-        .unwrap_or_else(|| "111122223333".to_string());
+    let auditor = Auditor {
+        export,
+        report,
+        opts,
+        now: crate::scenario::now_secs(),
+    };
+    let accounts = export.accounts();
+    let account = accounts
+        .first()
+        .cloned()
+        .unwrap_or_else(|| "unknown".into());
     let mut notes = export.notes.clone();
-    let mut findings = Vec::new();
-    let total = export.users.len() + export.roles.len();
+    if accounts.len() > 1 {
+        notes.push(format!(
+            "the export mixes principals of {} accounts ({}): each user and role is audited in its own account",
+            accounts.len(),
+            accounts.join(", ")
+        ));
+    }
     if report.is_none() {
         notes.push("no credential report given: every user is assumed to have a console password and an active access key, and CIS 1.10 is not checked".into());
     }
-    let boundary_of = |arn: &Option<String>, who: &str, notes: &mut Vec<String>| {
-        arn.as_ref()
-            .and_then(|a| export.managed_policy(a, who, notes))
+    let total = export.users.len() + export.roles.len();
+    let mut result = AccountAudit {
+        account,
+        users: 0,
+        roles: 0,
+        findings: Vec::new(),
+        notes: Vec::new(),
+        skipped: Vec::new(),
+        without_credentials: Vec::new(),
     };
     for (i, u) in export.users.iter().enumerate() {
         progress(i, total);
-        let row = report.and_then(|r| r.iter().find(|row| row.arn == u.arn || row.user == u.name));
-        if report.is_some() && row.is_none() {
-            notes.push(format!("user {} ({}) is not in the credential report; assumed to have a password and an active key", u.name, u.arn));
-        }
-        let password = row.is_none_or(|r| r.password_enabled);
-        let keys = row.is_none_or(|r| r.has_active_key());
-        let mfa_active = row.is_some_and(|r| r.mfa_active);
-        let principal = match Principal::parse(&u.arn) {
-            Ok(p) => p,
-            Err(e) => {
-                notes.push(format!("user {}: {e}", u.name));
-                continue;
-            }
-        };
-        let scenario = Scenario {
-            identity: export.user_policies(u, &mut notes),
-            boundary: boundary_of(&u.boundary, &format!("user {}", u.name), &mut notes),
-            scps: opts.scps.clone(),
-            management_account: opts.management_account,
-            settings: opts.settings.clone(),
-            ..Default::default()
-        };
-        let Ok(set) = PolicySet::compile(&scenario) else {
-            continue;
-        };
-        let ev = Eval {
-            set,
-            principal,
-            account: &account,
-            now,
-        };
-        let mut contexts = Vec::new();
-        if password {
-            contexts.push(Preset::Console);
-        }
-        if keys {
-            contexts.push(Preset::AccessKeys);
-        }
-        let mut console_leak = false;
-        for preset in contexts {
-            let mut allowed = Vec::new();
-            // The first allowed action, its statement, and the context it was decided in.
-            let mut first: Option<(u32, String, String, Slots)> = None;
-            for (action, tmpl) in SAMPLED_ACTIONS {
-                let resource = resource_for(tmpl, ev.account, &u.name);
-                let (o, slots) = ev.run(action, &resource, preset);
-                if o.decision == Decision::Allowed {
-                    allowed.push(action.to_string());
-                    if first.is_none() {
-                        if let Some(id) = o.statements.first() {
-                            first = Some((*id, action.to_string(), resource, slots));
-                        }
-                    }
+        match auditor.user(u, &mut notes) {
+            Ok(ua) => {
+                result.users += 1;
+                if ua.no_credentials {
+                    result.without_credentials.push(u.name.clone());
                 }
+                result.findings.extend(ua.findings);
             }
-            if allowed.is_empty() {
-                continue;
-            }
-            console_leak |= preset == Preset::Console;
-            let how = match preset {
-                Preset::Console => "signed in to the console without MFA",
-                _ => "with long-term access keys (no MFA)",
-            };
-            let (statement, fix) = match &first {
-                Some((id, action, resource, slots)) => {
-                    let fix = ev
-                        .near_miss_mfa_deny(action, resource, preset, slots)
-                        .map(|w| format!("what should have stopped it: {w}"))
-                        .unwrap_or_else(|| DEFAULT_FIX.to_string());
-                    (Some(statement_ref(&ev.set, *id)), fix)
-                }
-                None => (None, DEFAULT_FIX.to_string()),
-            };
-            let by = statement
-                .as_ref()
-                .map(|s| format!(", allowed by {}", s.with_location()))
-                .unwrap_or_default();
-            findings.push(Finding {
-                severity: Severity::High,
-                kind: FindingKind::ActsWithoutMfa,
-                subject_type: "user",
-                name: u.name.clone(),
-                arn: u.arn.clone(),
-                context: Some(preset.name()),
-                message: format!(
-                    "user {} ({}) can call {} {how}{by}",
-                    u.name,
-                    u.arn,
-                    allowed.join(", ")
-                ),
-                actions: allowed,
-                statement,
-                fix,
-            });
-        }
-        // Enrolment without MFA (only matters for a user who has no device yet).
-        if !mfa_active {
-            let preset = if password {
-                Preset::Console
-            } else {
-                Preset::AccessKeys
-            };
-            let checks = [
-                (
-                    "iam:CreateVirtualMFADevice",
-                    format!("arn:aws:iam::{account}:mfa/{}", u.name),
-                ),
-                (
-                    "iam:CreateVirtualMFADevice",
-                    format!("arn:aws:iam::{account}:mfa/{}-authenticator", u.name),
-                ),
-                ("iam:EnableMFADevice", u.arn.clone()),
-            ];
-            for (action, resource) in checks {
-                let (o, _) = ev.run(action, &resource, preset);
-                if o.decision == Decision::Allowed {
-                    continue;
-                }
-                let statement = o.statements.first().map(|id| statement_ref(&ev.set, *id));
-                let because = match (&statement, o.missing) {
-                    (Some(s), _) => format!("denied by {}", s.with_location()),
-                    (None, Some(crate::eval::Missing::Boundary)) => {
-                        "the permissions boundary does not allow it".to_string()
-                    }
-                    (None, Some(crate::eval::Missing::Scp(l))) => {
-                        format!("no SCP at level {l} allows it")
-                    }
-                    (None, _) => "no identity-based policy allows it".to_string(),
-                };
-                let fix = if action == "iam:CreateVirtualMFADevice" {
-                    "allow iam:CreateVirtualMFADevice on arn:aws:iam::*:mfa/* (the device resource is mfa/, not user/; users may name devices freely since Nov 2022) and exempt it from the MFA deny (NotAction)"
-                } else {
-                    "allow iam:EnableMFADevice on arn:aws:iam::*:user/${aws:username} (mind user paths) and exempt it from the MFA deny (NotAction)"
-                };
-                findings.push(Finding {
-                    severity: Severity::High,
-                    kind: FindingKind::EnrolmentLockout,
-                    subject_type: "user",
-                    name: u.name.clone(),
-                    arn: u.arn.clone(),
-                    context: Some(preset.name()),
-                    actions: vec![action.to_string()],
-                    message: format!("user {} ({}) cannot enrol an MFA device without MFA: {action} on {resource} is {} ({because})", u.name, u.arn, o.decision),
-                    statement,
-                    fix: fix.to_string(),
-                });
-                break;
-            }
-        }
-        if let Some(r) = row {
-            if r.password_enabled && !r.mfa_active {
-                findings.push(Finding {
-                    severity: Severity::High,
-                    kind: FindingKind::Cis110ConsoleWithoutMfa,
-                    subject_type: "user",
-                    name: u.name.clone(),
-                    arn: u.arn.clone(),
-                    context: None,
-                    actions: vec![],
-                    message: format!("user {} ({}) has a console password and no active MFA device (CIS AWS Foundations 1.10)", u.name, u.arn),
-                    statement: None,
-                    fix: "enable an MFA device for the user, or remove the console password".into(),
-                });
-            }
-            if r.mfa_active && console_leak {
-                findings.push(Finding {
-                    severity: Severity::Medium,
-                    kind: FindingKind::MfaNotEnforced,
-                    subject_type: "user",
-                    name: u.name.clone(),
-                    arn: u.arn.clone(),
-                    context: Some("console"),
-                    actions: vec![],
-                    message: format!("user {} ({}) has an MFA device, but policies let them act without using it", u.name, u.arn),
-                    statement: None,
-                    fix: DEFAULT_FIX.into(),
-                });
-            }
+            Err(why) => result.skipped.push(why),
         }
     }
     for (i, r) in export.roles.iter().enumerate() {
         progress(export.users.len() + i, total);
-        if let Some(f) = role_finding(export, r, &account, opts, now, &mut notes) {
-            findings.push(f);
+        let role_account = crate::values::account::arn_account(&r.arn)
+            .unwrap_or(&result.account)
+            .to_string();
+        match role_finding(
+            export,
+            r,
+            &role_account,
+            &auditor.opts,
+            auditor.now,
+            &mut notes,
+        ) {
+            Ok(f) => {
+                result.roles += 1;
+                result.findings.extend(f);
+            }
+            Err(why) => result.skipped.push(why),
         }
     }
     progress(total, total);
-    findings.sort_by(|a, b| {
+    result.findings.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
             .then_with(|| a.name.cmp(&b.name))
     });
-    AccountAudit {
-        account,
-        users: export.users.len(),
-        roles: export.roles.len(),
-        findings,
-        notes,
-    }
+    result.notes = notes;
+    result
 }
 
-/// Candidate callers named by a trust policy's AWS principals.
-fn trust_callers(trust: &Policy, account: &str) -> Vec<String> {
-    let mut out = Vec::new();
+/// A caller a trust policy names, as the audit simulates it.
+struct TrustCaller {
+    /// The ARN the simulated request comes from.
+    arn: String,
+    /// How the finding names it ("any principal of account 111122223333").
+    label: String,
+    /// The credential contexts it can call with: a role is reached by a role session, a user
+    /// with long-term keys or the console.
+    presets: &'static [Preset],
+}
+
+/// Candidate callers named by a trust policy's AWS principals. Service principals are not
+/// callers a user controls, so a role only services can assume is no MFA bypass.
+fn trust_callers(trust: &Policy, account: &str) -> Vec<TrustCaller> {
+    const HUMAN: &[Preset] = &[Preset::AccessKeys, Preset::Console];
+    const ROLE: &[Preset] = &[Preset::Role];
+    let mut out: Vec<TrustCaller> = Vec::new();
+    let mut push = |arn: String, label: String, presets| {
+        if !out.iter().any(|c| c.arn == arn) {
+            out.push(TrustCaller {
+                arn,
+                label,
+                presets,
+            });
+        }
+    };
     for st in &trust.statements {
         if st.effect != Effect::Allow {
             continue;
@@ -479,36 +625,47 @@ fn trust_callers(trust: &Policy, account: &str) -> Vec<String> {
         }
         for e in &p.entries {
             match e {
-                crate::policy::PrincipalEntry::Any => {
-                    out.push("arn:aws:iam::999999999999:user/anyone".to_string())
-                }
+                crate::policy::PrincipalEntry::Any => push(
+                    "arn:aws:iam::999999999999:user/anyone".to_string(),
+                    "anyone (Principal \"*\")".to_string(),
+                    HUMAN,
+                ),
                 crate::policy::PrincipalEntry::Aws(v) => {
-                    if crate::values::is_account_id(v) {
-                        out.push(format!("arn:aws:iam::{v}:user/any-user"));
-                    } else if let Some(a) =
+                    let acct = if crate::values::is_account_id(v) {
+                        Some(v.as_str())
+                    } else {
                         v.strip_suffix(":root").and_then(|x| x.rsplit(':').next())
-                    {
-                        out.push(format!("arn:aws:iam::{a}:user/any-user"));
-                    } else if v.contains(":user/")
-                        || v.contains(":assumed-role/")
-                        || v.contains(":federated-user/")
-                    {
-                        out.push(v.clone());
+                    };
+                    if let Some(a) = acct {
+                        push(
+                            format!("arn:aws:iam::{a}:user/any-user"),
+                            format!("any principal of account {a}"),
+                            HUMAN,
+                        );
+                    } else if v.contains(":user/") || v.contains(":federated-user/") {
+                        push(v.clone(), v.clone(), HUMAN);
+                    } else if v.contains(":assumed-role/") {
+                        push(v.clone(), v.clone(), ROLE);
                     } else if v.contains(":role/") {
                         let name = v.rsplit('/').next().unwrap_or("role");
-                        let acct = v.split(':').nth(4).unwrap_or(account);
-                        out.push(format!("arn:aws:sts::{acct}:assumed-role/{name}/session"));
+                        let acct = crate::values::account::arn_account(v).unwrap_or(account);
+                        push(
+                            format!("arn:aws:sts::{acct}:assumed-role/{name}/session"),
+                            format!("sessions of role {v}"),
+                            ROLE,
+                        );
                     }
                 }
                 _ => {}
             }
         }
     }
-    out.sort();
-    out.dedup();
+    out.sort_by(|a, b| a.arn.cmp(&b.arn));
     out
 }
 
+/// One role: can a caller named by its trust policy assume it without MFA, and does it then
+/// grant sampled sensitive actions? `Err` when the role cannot be audited.
 fn role_finding(
     export: &AccountExport,
     r: &export::Role,
@@ -516,33 +673,45 @@ fn role_finding(
     opts: &AuditOptions,
     now: i64,
     notes: &mut Vec<String>,
-) -> Option<Finding> {
-    let trust = r.trust.as_ref()?;
-    // Can an AWS principal assume the role without MFA?
-    let mut assumable: Option<(String, StatementRef)> = None;
-    for caller in trust_callers(trust, account) {
-        let Ok(principal) = Principal::parse(&caller) else {
+) -> Result<Option<Finding>, String> {
+    let Some(trust) = r.trust.as_ref() else {
+        return Ok(None);
+    };
+    let allow_assume = crate::policy::parse_policy_text(
+        r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}}"#,
+        "caller",
+        "caller's identity policy",
+        PolicyKind::Identity,
+        Default::default(),
+    )
+    .map_err(|_| "internal: the caller policy does not parse".to_string())?
+    .0;
+    let external_id: Option<String> = trust
+        .statements
+        .iter()
+        .flat_map(|st| st.conditions.iter())
+        .find(|c| c.key.eq_ignore_ascii_case("sts:ExternalId"))
+        .and_then(|c| c.values.first().cloned());
+    // Can a caller assume the role without MFA?
+    let mut assumable: Option<(String, StatementRef, bool)> = None;
+    'callers: for caller in trust_callers(trust, account) {
+        let Ok(principal) = Principal::parse(&caller.arn) else {
             continue;
         };
-        let allow_assume = crate::policy::parse_policy_text(
-            r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}}"#,
-            "caller",
-            "caller's identity policy",
-            PolicyKind::Identity,
-            Default::default(),
-        )
-        .ok()?
-        .0;
         let sc = Scenario {
-            identity: vec![allow_assume],
+            identity: vec![allow_assume.clone()],
             resource_policy: Some(trust.clone()),
             resource_account: Some(account.to_string()),
             settings: opts.settings.clone(),
             ..Default::default()
         };
-        let set = PolicySet::compile(&sc).ok()?;
-        for preset in [Preset::AccessKeys, Preset::Console] {
-            let ctx = build_context(&principal, preset, set.settings(), now);
+        let set = PolicySet::compile(&sc).map_err(|e| format!("role {}: {e}", r.name))?;
+        for &preset in caller.presets {
+            let mut ctx = build_context(&principal, preset, set.settings(), now);
+            // A third party given the ExternalId passes it: simulate that caller.
+            if let Some(x) = &external_id {
+                ctx.set_one("sts:ExternalId", x.clone());
+            }
             let req = Request {
                 principal: &principal,
                 action: "sts:AssumeRole",
@@ -550,26 +719,27 @@ fn role_finding(
                 preset,
             };
             let o = set.evaluate(&req, &set.bind(&ctx));
-            if o.decision == Decision::Allowed {
-                let trust_stmt = o
-                    .statements
-                    .iter()
-                    .find(|id| set.statement_info(**id).0 == crate::compile::Layer::Resource)
-                    .map(|id| statement_ref(&set, *id));
-                if let Some(s) = trust_stmt {
-                    assumable = Some((format!("{caller} ({})", preset.name()), s));
-                    break;
-                }
+            if o.decision != Decision::Allowed {
+                continue;
+            }
+            let trust_stmt = o
+                .statements
+                .iter()
+                .find(|id| set.statement_info(**id).0 == crate::compile::Layer::Resource)
+                .map(|id| statement_ref(&set, *id));
+            if let Some(s) = trust_stmt {
+                let cross = principal.account.as_deref() != Some(account);
+                assumable = Some((format!("{} ({})", caller.label, preset.name()), s, cross));
+                break 'callers;
             }
         }
-        if assumable.is_some() {
-            break;
-        }
     }
-    let (who, trust_stmt) = assumable?;
+    let Some((who, trust_stmt, cross_account)) = assumable else {
+        return Ok(None);
+    };
     // Does the role grant sensitive actions?
     let session = format!("arn:aws:sts::{account}:assumed-role/{}/session", r.name);
-    let principal = Principal::parse(&session).ok()?;
+    let principal = Principal::parse(&session).map_err(|e| format!("role {}: {e}", r.name))?;
     let mut sc = Scenario {
         identity: export.role_policies(r, notes),
         scps: opts.scps.clone(),
@@ -581,7 +751,7 @@ fn role_finding(
         .boundary
         .as_ref()
         .and_then(|a| export.managed_policy(a, &format!("role {}", r.name), notes));
-    let set = PolicySet::compile(&sc).ok()?;
+    let set = PolicySet::compile(&sc).map_err(|e| format!("role {}: {e}", r.name))?;
     let mut granted = Vec::new();
     let mut grant_stmt = None;
     for (action, tmpl) in SAMPLED_ACTIONS {
@@ -602,20 +772,29 @@ fn role_finding(
         }
     }
     if granted.is_empty() {
-        return None;
+        return Ok(None);
     }
+    let cross = if cross_account {
+        if external_id.is_some() {
+            " It is a cross-account trust with an sts:ExternalId condition (the third-party pattern): the external party's callers need no MFA."
+        } else {
+            " It is a cross-account trust without an MFA condition: the other account decides who calls."
+        }
+    } else {
+        ""
+    };
     let via = grant_stmt
         .map(|s| format!(" (granted by {})", s.label))
         .unwrap_or_default();
-    Some(Finding {
-        severity: Severity::High,
+    Ok(Some(Finding {
+        severity: severity_of(&granted),
         kind: FindingKind::RoleBypass,
         subject_type: "role",
         name: r.name.clone(),
         arn: r.arn.clone(),
         context: Some("role"),
         message: format!(
-            "role {} ({}) can be assumed without MFA by {who} through {} and grants {}{via}: a bypass for users who are otherwise forced to use MFA",
+            "role {} ({}) can be assumed without MFA by {who} through {} and grants {}{via}: a bypass for users who are otherwise forced to use MFA.{cross}",
             r.name,
             r.arn,
             trust_stmt.with_location(),
@@ -624,5 +803,5 @@ fn role_finding(
         actions: granted,
         statement: Some(trust_stmt),
         fix: "add \"Bool\": {\"aws:MultiFactorAuthPresent\": \"true\"} to the trust policy's Allow for human principals (BoolIfExists would let long-term keys through)".into(),
-    })
+    }))
 }

@@ -207,10 +207,27 @@ pub fn run(args: &AccountArgs, out: &mut Output) -> CmdResult {
                     "", "", "", "", f.fix
                 )?;
             }
+            if !result.without_credentials.is_empty() {
+                writeln!(
+                    out,
+                    "\nwithout usable credentials (no console password, no active access key; they cannot act): {}",
+                    result.without_credentials.join(", ")
+                )?;
+            }
             for n in &result.notes {
-                eprintln!("note: {n}");
+                eprintln!("note: {}", iamsim::io::term(n));
+            }
+            for n in &result.skipped {
+                eprintln!("error: not audited: {}", iamsim::io::term(n));
             }
         }
+    }
+    if !result.skipped.is_empty() {
+        // Something given could not be evaluated: never a pass.
+        return Err(super::CliError::Message(format!(
+            "{} user(s) or role(s) could not be audited (listed above)",
+            result.skipped.len()
+        )));
     }
     Ok(if result.findings.is_empty() {
         EXIT_OK
