@@ -423,3 +423,97 @@ fn errors_without_a_position_show_none() {
     let o = iamsim(&["eval", "--setting", "nonsense", "-a", "s3:GetObject"]);
     assert!(err(&o).starts_with("error: --setting: "), "{}", err(&o));
 }
+
+#[test]
+fn simulate_refuses_wrong_types_with_their_json_path() {
+    let base = r#""PolicyInputList":["{\"Version\":\"2012-10-17\",\"Statement\":{\"Effect\":\"Allow\",\"Action\":\"*\",\"Resource\":\"*\"}}"],"ActionNames":["s3:GetObject"]"#;
+    for (extra, path) in [
+        (r#","CallerArn":5"#, "(at CallerArn)"),
+        (r#","ContextPreset":7"#, "(at ContextPreset)"),
+        (r#","ResourceOwner":true"#, "(at ResourceOwner)"),
+        (r#","ManagementAccount":"yes""#, "(at ManagementAccount)"),
+        (r#","ActionNames":["a:b"]"#, "duplicate key \"ActionNames\""),
+        (r#","ContextEntries":[{"ContextKeyName":"aws:CurrentTime","ContextKeyValues":["garbage"]}]"#, "must be a date"),
+    ] {
+        let o = iamsim(&["simulate", "--cli-input-json", &format!("{{{base}{extra}}}")]);
+        assert_eq!(o.status.code(), Some(2), "{extra}: {}", out(&o));
+        assert!(err(&o).contains(path), "{extra}: {}", err(&o));
+    }
+    let o = iamsim(&["simulate", "--cli-input-json", &format!("{{{base}}}")]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["IsTruncated"], false);
+    let m = &v["EvaluationResults"][0]["MatchedStatements"][0];
+    assert_eq!(m["SourcePolicyType"], "none");
+}
+
+#[test]
+fn a_resource_account_given_as_a_number_is_an_error() {
+    let d = tmp("acctnum");
+    std::fs::write(
+        d.join("c.json"),
+        r#"{"tests":[{"name":"t","resource_account":246813579024,"action":"s3:GetObject","expect":"implicitDeny"}]}"#,
+    )
+    .unwrap();
+    let o = iamsim_in(&d, &["test", "c.json"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(err(&o).contains("leading zeros matter"), "{}", err(&o));
+}
+
+#[test]
+fn every_problem_of_a_case_file_is_reported_in_one_run() {
+    let d = tmp("allerrs");
+    std::fs::write(
+        d.join("c.json"),
+        r#"{"tests":[
+  {"name":"a","action":"s3:GetObject","expect":"allow"},
+  {"name":"b","action":"s3:GetObject","contxt":"console","expect":"implicitDeny"},
+  {"name":"c","action":"nope","expect":"implicitDeny"}]}"#,
+    )
+    .unwrap();
+    let o = iamsim_in(&d, &["test", "c.json"]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = err(&o);
+    assert!(e.contains("found \"allow\" (did you mean \"allowed\"?)"), "{e}");
+    assert!(e.contains("must be service:Action"), "{e}");
+    let o = iamsim_in(&d, &["test", "--filter", "zzz", "c.json"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn an_unknown_test_field_warns_by_default() {
+    let d = tmp("contxt");
+    std::fs::write(
+        d.join("c.json"),
+        r#"{"tests":[{"name":"b","action":"s3:GetObject","contxt":"console","expect":"implicitDeny"}]}"#,
+    )
+    .unwrap();
+    let o = iamsim_in(&d, &["test", "c.json"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(err(&o).contains("unknown field \"contxt\" in tests[0] is ignored (did you mean \"context\"?)"), "{}", err(&o));
+    let o = iamsim_in(&d, &["test", "--quiet", "c.json"]);
+    assert!(!err(&o).contains("contxt"));
+}
+
+#[test]
+fn lint_counts_unreadable_files_and_caps_repeated_warnings() {
+    let o = iamsim(&["lint", "--format", "json", "testdata/does-not-exist.json"]);
+    assert_eq!(o.status.code(), Some(2));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["errors"], 1);
+    let d = tmp("lintrep");
+    let stmts: Vec<String> = (0..50)
+        .map(|i| format!(r#"{{"Sid":"S{i}","Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{{"StringEquals":{{"aws:TagKeys":"a"}}}}}}"#))
+        .collect();
+    std::fs::write(
+        d.join("p.json"),
+        format!(r#"{{"Version":"2012-10-17","Statement":[{}]}}"#, stmts.join(",")),
+    )
+    .unwrap();
+    let o = iamsim_in(&d, &["lint", "p.json"]);
+    let text = out(&o);
+    assert!(text.matches("warning[").count() <= 3, "{text}");
+    assert!(text.contains("47 more"), "{text}");
+    // The one-line file is shown windowed, not whole.
+    assert!(text.lines().all(|l| l.chars().count() < 200), "{text}");
+}
