@@ -433,9 +433,16 @@ fn simulate_refuses_wrong_types_with_their_json_path() {
         (r#","ResourceOwner":true"#, "(at ResourceOwner)"),
         (r#","ManagementAccount":"yes""#, "(at ManagementAccount)"),
         (r#","ActionNames":["a:b"]"#, "duplicate key \"ActionNames\""),
-        (r#","ContextEntries":[{"ContextKeyName":"aws:CurrentTime","ContextKeyValues":["garbage"]}]"#, "must be a date"),
+        (
+            r#","ContextEntries":[{"ContextKeyName":"aws:CurrentTime","ContextKeyValues":["garbage"]}]"#,
+            "must be a date",
+        ),
     ] {
-        let o = iamsim(&["simulate", "--cli-input-json", &format!("{{{base}{extra}}}")]);
+        let o = iamsim(&[
+            "simulate",
+            "--cli-input-json",
+            &format!("{{{base}{extra}}}"),
+        ]);
         assert_eq!(o.status.code(), Some(2), "{extra}: {}", out(&o));
         assert!(err(&o).contains(path), "{extra}: {}", err(&o));
     }
@@ -474,7 +481,10 @@ fn every_problem_of_a_case_file_is_reported_in_one_run() {
     let o = iamsim_in(&d, &["test", "c.json"]);
     assert_eq!(o.status.code(), Some(2));
     let e = err(&o);
-    assert!(e.contains("found \"allow\" (did you mean \"allowed\"?)"), "{e}");
+    assert!(
+        e.contains("found \"allow\" (did you mean \"allowed\"?)"),
+        "{e}"
+    );
     assert!(e.contains("must be service:Action"), "{e}");
     let o = iamsim_in(&d, &["test", "--filter", "zzz", "c.json"]);
     assert_eq!(o.status.code(), Some(2));
@@ -490,7 +500,13 @@ fn an_unknown_test_field_warns_by_default() {
     .unwrap();
     let o = iamsim_in(&d, &["test", "c.json"]);
     assert_eq!(o.status.code(), Some(0));
-    assert!(err(&o).contains("unknown field \"contxt\" in tests[0] is ignored (did you mean \"context\"?)"), "{}", err(&o));
+    assert!(
+        err(&o).contains(
+            "unknown field \"contxt\" in tests[0] is ignored (did you mean \"context\"?)"
+        ),
+        "{}",
+        err(&o)
+    );
     let o = iamsim_in(&d, &["test", "--quiet", "c.json"]);
     assert!(!err(&o).contains("contxt"));
 }
@@ -507,7 +523,10 @@ fn lint_counts_unreadable_files_and_caps_repeated_warnings() {
         .collect();
     std::fs::write(
         d.join("p.json"),
-        format!(r#"{{"Version":"2012-10-17","Statement":[{}]}}"#, stmts.join(",")),
+        format!(
+            r#"{{"Version":"2012-10-17","Statement":[{}]}}"#,
+            stmts.join(",")
+        ),
     )
     .unwrap();
     let o = iamsim_in(&d, &["lint", "p.json"]);
@@ -516,4 +535,30 @@ fn lint_counts_unreadable_files_and_caps_repeated_warnings() {
     assert!(text.contains("47 more"), "{text}");
     // The one-line file is shown windowed, not whole.
     assert!(text.lines().all(|l| l.chars().count() < 200), "{text}");
+}
+
+#[test]
+fn lint_warns_on_values_iam_accepts_leniently() {
+    let o = iamsim(&["lint", "--format", "json", "testdata/lint/lenient.json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let codes: Vec<&str> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap())
+        .collect();
+    for want in [
+        "nested-variable",
+        "unknown-variable",
+        "lenient-date-value",
+        "lenient-numeric-value",
+    ] {
+        assert!(codes.contains(&want), "{want} missing from {codes:?}");
+    }
+    assert_eq!(
+        codes.iter().filter(|c| **c == "lenient-date-value").count(),
+        2
+    );
+    // Null on a multivalued key tests presence: no missing-qualifier warning.
+    assert!(!codes.contains(&"missing-qualifier"), "{codes:?}");
 }

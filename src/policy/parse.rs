@@ -990,6 +990,21 @@ impl Parser<'_> {
         }
         if let Err(e) = parse_template(text) {
             self.error("invalid-variable", e.message(), pos, path);
+            return;
+        }
+        // Names between ${ and }: a nested ${${aws:username}} or a name without a service
+        // prefix (${Foo}) is accepted by IAM but never resolves as meant.
+        let mut rest = text;
+        while let Some(i) = rest.find("${") {
+            let after = &rest[i + 2..];
+            let Some(end) = after.find('}') else { break };
+            let name = after[..end].split(',').next().unwrap_or("").trim();
+            if name.contains("${") || name.contains('$') && name != "$" {
+                self.warn("nested-variable", format!("\"{text}\" nests a policy variable inside another; IAM does not resolve nested variables"), pos, path);
+            } else if !matches!(name, "*" | "?" | "$") && !name.contains(':') {
+                self.warn("unknown-variable", format!("${{{name}}} is not a condition key (keys are service:Name, e.g. ${{aws:username}}): it never resolves"), pos, path);
+            }
+            rest = &after[end + 1..];
         }
     }
 
@@ -1210,14 +1225,19 @@ impl Parser<'_> {
                         self.warn("invalid-boolean-value", format!("{} value \"{v}\" is not true or false: it never matches", op.base.name()), pos, path);
                     }
                 }
-                Family::Numeric => {
-                    if crate::values::parse_number(v).is_none() {
-                        self.warn("invalid-numeric-value", format!("\"{v}\" is not a number: it never matches"), pos, path);
+                Family::Numeric => match crate::values::parse_number(v) {
+                    None => self.warn("invalid-numeric-value", format!("\"{v}\" is not a number: it never matches"), pos, path),
+                    // 1e-400 is a number too small for a double: it compares as 0.
+                    Some(n) if n == 0.0 && v.bytes().any(|c| (b'1'..=b'9').contains(&c)) && v.to_ascii_lowercase().contains('e') => {
+                        self.warn("lenient-numeric-value", format!("\"{v}\" underflows to 0 and is compared as 0"), pos, path)
                     }
-                }
+                    _ => {}
+                },
                 Family::Date => {
                     if crate::values::parse_date(v).is_none() {
                         self.warn("invalid-date-value", format!("\"{v}\" is not an ISO 8601 date or epoch seconds: it never matches"), pos, path);
+                    } else if let Some(why) = crate::values::typed::date_leniency(v) {
+                        self.warn("lenient-date-value", format!("\"{v}\" is accepted, but {why}: check the date"), pos, path);
                     }
                 }
                 Family::Ip => match crate::values::Cidr::parse(v) {
@@ -1251,7 +1271,9 @@ impl Parser<'_> {
             }
         }
         let multivalued = MULTIVALUED_KEYS.contains(&lkey.as_str());
-        if op.set.is_none() && multivalued {
+        // Null tests presence, which needs no set qualifier (11 AWS managed policies use
+        // "Null": {"aws:TagKeys": "false"}).
+        if op.set.is_none() && multivalued && op.base != crate::policy::BaseOp::Null {
             self.warn(
                 "missing-qualifier",
                 format!("\"{key}\" is multivalued: use ForAllValues: or ForAnyValue: (without one the condition never matches)"),

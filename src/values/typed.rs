@@ -285,3 +285,76 @@ mod tests {
         assert!(base64_decode("not base64!").is_none());
     }
 }
+
+/// Why a date that [`parse_date`] accepts is still not a real calendar date or offset (February
+/// 31, hour 25, a `+99:99` offset), for a lint warning: evaluation stays lenient, as the rest of
+/// AWS's date handling is undocumented.
+pub fn date_leniency(s: &str) -> Option<String> {
+    let t = s.trim();
+    let b = t.as_bytes();
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        let p = t.get(r)?;
+        (p.len() >= 2 && p.bytes().all(|c| c.is_ascii_digit())).then(|| p.parse().ok())?
+    };
+    if b.len() < 7 || b[4] != b'-' {
+        return None;
+    }
+    let year: u32 = t.get(0..4)?.parse().ok()?;
+    let month = num(5..7)?;
+    if !(1..=12).contains(&month) {
+        return Some(format!("month {month} does not exist"));
+    }
+    if b.len() >= 10 && b[7] == b'-' {
+        let day = num(8..10)?;
+        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+        let days = match month {
+            2 if leap => 29,
+            2 => 28,
+            4 | 6 | 9 | 11 => 30,
+            _ => 31,
+        };
+        if day == 0 || day > days {
+            return Some(format!(
+                "day {day} does not exist in month {month} of {year}"
+            ));
+        }
+    }
+    if b.len() >= 16 && b[13] == b':' {
+        let (hh, mm) = (num(11..13)?, num(14..16)?);
+        if hh > 24 || mm > 59 {
+            return Some(format!("{hh:02}:{mm:02} is not a time of day"));
+        }
+    }
+    // A numeric offset at the end: +hh:mm or -hh:mm (valid offsets run from -12:00 to +14:00).
+    if b.len() >= 22 {
+        let tail = &t[t.len() - 6..];
+        let tb = tail.as_bytes();
+        if (tb[0] == b'+' || tb[0] == b'-') && tb[3] == b':' {
+            let oh: u32 = tail[1..3].parse().ok()?;
+            let om: u32 = tail[4..6].parse().ok()?;
+            if oh > 14 || om > 59 {
+                return Some(format!("the offset {tail} does not exist"));
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod leniency_tests {
+    use super::*;
+
+    #[test]
+    fn impossible_dates_and_offsets_are_named() {
+        assert!(date_leniency("2026-02-31T00:00:00Z")
+            .unwrap()
+            .contains("day 31"));
+        assert!(date_leniency("2024-02-29T00:00:00Z").is_none());
+        assert!(date_leniency("2026-01-01T00:00:00+99:99")
+            .unwrap()
+            .contains("+99:99"));
+        assert!(date_leniency("2026-13-01").unwrap().contains("month 13"));
+        assert!(date_leniency("2026-01-01T12:00:00+05:30").is_none());
+        assert!(date_leniency("1700000000").is_none());
+    }
+}
