@@ -255,12 +255,15 @@ fn knowledge_center_policy_holds_exempts_fas_and_named_actions() {
 #[test]
 fn scp_deny_does_not_cover_the_management_account_and_hits_automation() {
     let (v, code) = audit("scp-deny-without-mfa.json");
+    // Exit 1 for the enrolment lockout below, not for the management-account what-if.
     assert_eq!(code, 1);
     assert_eq!(status(&v, "console"), "holds");
     assert_eq!(status(&v, "long-term-keys"), "holds");
-    assert_eq!(status(&v, "scp-coverage"), "leak");
+    // In a member account the management-account rows are information (what-if rows).
+    assert_eq!(status(&v, "scp-coverage"), "holds");
     let f = findings(&v, "MFA004");
     assert_eq!(f.len(), 1);
+    assert_eq!(f[0]["kind"], "warning");
     assert_eq!(f[0]["statement"]["layer"], "scp[1]");
     assert!(actions(f[0]).iter().all(|a| a.starts_with("mgmt:")));
     let auto = findings(&v, "MFA204");
@@ -357,10 +360,25 @@ fn flags_build_the_same_scenario_as_a_file() {
         "--format",
         "json",
     ]);
-    assert_eq!(out.status.code(), Some(1));
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(status(&v, "scp-coverage"), "leak");
+    assert_eq!(status(&v, "scp-coverage"), "holds");
     assert_eq!(findings(&v, "MFA004").len(), 1);
+    // As the management account the same SCP does not apply: now it is a real leak.
+    let mgmt = run(&[
+        "mfa",
+        "--identity",
+        "testdata/policies/admin.json",
+        "--scp-level",
+        "testdata/policies/full-aws-access.json",
+        "--scp-level",
+        "testdata/policies/full-aws-access.json,testdata/policies/scp-deny-without-mfa.json",
+        "--management-account",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(mgmt.status.code(), Some(1));
+    let m: Value = serde_json::from_slice(&mgmt.stdout).unwrap();
+    assert_eq!(findings(&m, "MFA004")[0]["kind"], "leak");
 }
 
 #[test]
@@ -444,4 +462,37 @@ fn bad_input_exits_2_with_file_line_column() {
     let out = run(&["mfa", "--identity", "testdata/nothing/*.json"]);
     assert_eq!(out.status.code(), Some(2));
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_verdict_that_holds_explains_every_allowed_sensitive_action() {
+    let out = run(&["mfa", "--scenario", "testdata/mfa/kc-cli-mfa.json"]);
+    let t = String::from_utf8_lossy(&out.stdout).to_string();
+    let console = t.lines().find(|l| l.contains("console enforced")).unwrap();
+    assert!(console.contains("holds"), "{console}");
+    assert!(
+        console.contains("iam:ListUsers: exempted on purpose by the MFA deny's NotAction"),
+        "{console}"
+    );
+    // No role-session columns here: no (doc)/(obs) legend either.
+    assert!(!t.contains("(doc)/(obs)"), "{t}");
+    let role = run(&["mfa", "--scenario", "testdata/mfa/role-session.json"]);
+    assert!(String::from_utf8_lossy(&role.stdout).contains("(doc)/(obs)"));
+}
+
+#[test]
+fn an_action_pattern_that_matches_no_probe_is_refused() {
+    let out = run(&[
+        "mfa",
+        "--identity",
+        "testdata/policies/admin.json",
+        "--action",
+        "ec2:Nothing*",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("\"ec2:Nothing*\" matches none"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

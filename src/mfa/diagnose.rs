@@ -802,6 +802,15 @@ pub(crate) fn judge(
             fs.add(&sets.sets[c.set], &d, d.rule, Check::Console, case(r, c));
         }
     }
+    // With SCPs in a member account, the management-account rows are a what-if: what they
+    // show is information (a warning), and the exit status follows the real rows only.
+    if !input.scenario.management_account {
+        for f in fs.out.iter_mut() {
+            if f.rule == Rule::ScpNotInManagementAccount {
+                f.kind = FindingKind::Warning;
+            }
+        }
+    }
     let findings = &*fs.out;
     CHECKS
         .iter()
@@ -847,12 +856,38 @@ fn verdict(
             Status::Holds
         };
         let what = context_phrase(preset);
+        // An allowed sensitive action that is not a leak needs its reason in the same line, or
+        // "holds — 1 of 10 allowed" contradicts itself.
+        let why = if leaks == 0 && allowed > 0 {
+            let names: Vec<String> = sensitive(r)
+                .filter(|c| c.decision == Decision::Allowed)
+                .map(|c| probe_of(c).action.clone())
+                .collect();
+            let exempt = names.iter().all(|a| {
+                findings.iter().any(|f| {
+                    f.rule == Rule::ExemptedByNotAction && f.cases.iter().any(|c| &c.action == a)
+                })
+            });
+            if exempt {
+                format!(
+                    " ({}: exempted on purpose by the MFA deny's NotAction, MFA203)",
+                    names.join(", ")
+                )
+            } else {
+                format!(
+                    " ({}: allowed without MFA, but no MFA deny was meant to cover it)",
+                    names.join(", ")
+                )
+            }
+        } else {
+            String::new()
+        };
         Some((
             status,
             if allowed == 0 {
                 format!("{what}: all {n} sensitive actions denied{warn_note}")
             } else {
-                format!("{what}: {allowed} of {n} sensitive actions allowed{warn_note}")
+                format!("{what}: {allowed} of {n} sensitive actions allowed{why}{warn_note}")
             },
         ))
     };
@@ -903,9 +938,14 @@ fn verdict(
                         "the account is the management account: SCPs do not apply".to_string(),
                     );
                 }
+                let what_if = findings.iter().any(|f| {
+                    f.rule == Rule::ScpNotInManagementAccount && f.kind == FindingKind::Warning
+                });
                 if leaks > 0 {
                     parts
                         .push("as the management account, requests without MFA are allowed".into());
+                } else if what_if {
+                    parts.push("enforced in this member account; were it the management account, requests without MFA would be allowed there (SCPs do not apply)".into());
                 } else if !input.scenario.management_account {
                     parts.push("the management account is not weaker than member accounts".into());
                 }

@@ -201,6 +201,13 @@ pub fn expand_actions(p: &Principal, specs: &[String]) -> Result<Vec<Probe>, Str
             .cloned()
             .collect();
         if hits.is_empty() {
+            if pat.contains(['*', '?']) {
+                // A pattern is not an action: evaluating "ec2:Nothing*" as a literal action
+                // would report on a request nobody can make.
+                return Err(format!(
+                    "\"{pat}\" matches none of the default probe actions; give actions by name (wildcards only select from the defaults)"
+                ));
+            }
             hits.push(Probe::new(pat, default_resource(p, pat), probe_kind(pat)));
         }
         if let Some(r) = res {

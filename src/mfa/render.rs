@@ -163,7 +163,12 @@ pub fn to_text(r: &MfaReport, style: Style) -> String {
         table(&rows, style, &mut legend, &mut out);
     }
     out.push_str("\nallow[n] allowed by statement n · DENY[n] explicit deny by statement n · none implicit deny (none:scpN/bnd/ses: that layer has no allow) · * service rule outside policies · ! part of a leak or lockout\n");
-    out.push_str("(doc)/(obs): role_session_mfa_from_assume_role_params=false (documented) / true (observed)\n");
+    if r.rows
+        .iter()
+        .any(|x| x.title().contains("(doc)") || x.title().contains("(obs)"))
+    {
+        out.push_str("(doc)/(obs): role_session_mfa_from_assume_role_params=false (documented) / true (observed)\n");
+    }
     for (i, s) in legend.iter().enumerate() {
         out.push_str(&format!(
             "  [{}] {}  {}:{}:{}\n",
