@@ -533,6 +533,7 @@ impl Batch<'_> {
                 }
                 Missing::ResourceCrossAccount => out.extend_from_slice(b"resourceCrossAccount"),
                 Missing::TrustPolicy => out.extend_from_slice(b"trustPolicy"),
+                Missing::KeyPolicy => out.extend_from_slice(b"keyPolicy"),
                 Missing::ResourcePolicy => out.extend_from_slice(b"resourcePolicy"),
             }
             out.push(b'"');
@@ -935,6 +936,42 @@ mod tests {
             assert_eq!(a, b, "line {}: {}", i + 1, input[i]);
         }
         assert_eq!(fast.lines().count(), input.len());
+    }
+
+    #[test]
+    fn missing_key_policy_is_labelled_key_policy_and_missing_trust_policy_trust_policy() {
+        let (p, _) = parse_policy_text(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#,
+            "p.json",
+            "p",
+            PolicyKind::Identity,
+            ParseOptions::default(),
+        )
+        .unwrap();
+        let set = PolicySet::compile(&Scenario {
+            identity: vec![p],
+            ..Default::default()
+        })
+        .unwrap();
+        let input = [
+            r#"{"action":"kms:Decrypt","resource":"arn:aws:kms:us-east-1:111122223333:key/k1"}"#,
+            r#"{"action":"sts:AssumeRole","resource":"arn:aws:iam::111122223333:role/r"}"#,
+        ]
+        .join("\n");
+        for slow in [false, true] {
+            let out = run(&set, &input, slow);
+            let lines: Vec<&str> = out.lines().collect();
+            assert!(
+                lines[0].contains(r#""missing":"keyPolicy""#),
+                "{}",
+                lines[0]
+            );
+            assert!(
+                lines[1].contains(r#""missing":"trustPolicy""#),
+                "{}",
+                lines[1]
+            );
+        }
     }
 
     #[test]

@@ -68,8 +68,10 @@ pub enum Missing {
     Rcp(u8),
     /// Cross-account: the resource-based policy does not allow the caller.
     ResourceCrossAccount,
-    /// The role trust policy or KMS key policy does not allow the caller.
+    /// The role trust policy does not allow the caller.
     TrustPolicy,
+    /// The KMS key policy does not allow the caller.
+    KeyPolicy,
     /// No resource-based policy grants an anonymous caller or a service principal.
     ResourcePolicy,
 }
@@ -487,12 +489,18 @@ impl PolicySet {
     }
 
     /// Whether the request is governed by a role trust policy (`sts:AssumeRole*` and friends on
-    /// a role) or a KMS key policy (a `kms:` action on a key or alias), which must allow the
-    /// caller themselves: an identity allow alone is never enough (semantics §1.9).
-    pub(crate) fn needs_trust_or_key_policy(action: &str, resource: &str) -> bool {
-        (TRUST_ACTIONS.contains(&action) && resource.contains(":role/"))
-            || (action.starts_with("kms:")
-                && (resource.contains(":key/") || resource.contains(":alias/")))
+    /// a role) or a KMS key policy (a `kms:` action on a key), which must allow the caller
+    /// themselves: an identity allow alone is never enough (semantics §1.9). Which of the two,
+    /// as the layer an implicit deny names. A KMS alias (`…:alias/NAME`) is not a key and has
+    /// no key policy: IAM policies alone grant permission on it (§1.9, "KMS aliases").
+    pub(crate) fn trust_or_key_policy(action: &str, resource: &str) -> Option<Missing> {
+        if TRUST_ACTIONS.contains(&action) && resource.contains(":role/") {
+            Some(Missing::TrustPolicy)
+        } else if action.starts_with("kms:") && resource.contains(":key/") {
+            Some(Missing::KeyPolicy)
+        } else {
+            None
+        }
     }
 
     /// Applies the flow (semantics §1.5) to the matched statements.
@@ -594,29 +602,22 @@ impl PolicySet {
                     return out(Decision::Allowed, smallvec::smallvec![gid], None);
                 }
             }
-            if Self::needs_trust_or_key_policy(action, req.resource) && !self.has_resource_policy {
+            let trust_or_key = Self::trust_or_key_policy(action, req.resource);
+            if let (Some(layer), false) = (trust_or_key, self.has_resource_policy) {
                 // No trust or key policy given: none exists (cases.md), so nothing allows the
                 // caller, unless the setting says to assume one that delegates to the account
                 // (AWS's default key policy; a trust policy naming the account).
                 if !self.settings.missing_trust_or_key_policy_delegates {
-                    return out(
-                        Decision::ImplicitDeny,
-                        smallvec::smallvec![],
-                        Some(Missing::TrustPolicy),
-                    );
+                    return out(Decision::ImplicitDeny, smallvec::smallvec![], Some(layer));
                 }
-            } else if Self::needs_trust_or_key_policy(action, req.resource) {
+            } else if let Some(layer) = trust_or_key {
                 return match m.resource {
                     Some((gid, GrantKind::Account)) if i && b && s => {
                         let mut ids = smallvec::smallvec![gid];
                         ids.extend(identity_ids());
                         out(Decision::Allowed, ids, None)
                     }
-                    None => out(
-                        Decision::ImplicitDeny,
-                        smallvec::smallvec![],
-                        Some(Missing::TrustPolicy),
-                    ),
+                    None => out(Decision::ImplicitDeny, smallvec::smallvec![], Some(layer)),
                     Some(_) => out(
                         Decision::ImplicitDeny,
                         smallvec::smallvec![],

@@ -83,6 +83,10 @@ fn aws_policy_type(l: Layer) -> &'static str {
     }
 }
 
+fn has_resource_policy(set: &PolicySet) -> bool {
+    set.policies().iter().any(|p| p.layer == Layer::Resource)
+}
+
 /// A one-line reason, in AWS's wording where it has one.
 pub fn reason(set: &PolicySet, req: &Request<'_>, o: &Outcome) -> String {
     if let Some(rule) = o.rule {
@@ -119,10 +123,14 @@ pub fn reason(set: &PolicySet, req: &Request<'_>, o: &Outcome) -> String {
             }
             Some(Missing::Rcp(l)) => format!("{head} because no resource control policy at level {l} allows the {} action", req.action),
             Some(Missing::ResourceCrossAccount) => format!("{head} because no resource-based policy in the resource's account allows the {} action (cross-account requests need both sides)", req.action),
-            Some(Missing::TrustPolicy) if !set.policies().iter().any(|p| p.layer == Layer::Resource) => format!(
-                "{head} because no role trust policy or key policy allows the caller (none is given; an identity allow alone is not enough; setting missing_trust_or_key_policy=deny)"
+            Some(Missing::TrustPolicy) if !has_resource_policy(set) => format!(
+                "{head} because no role trust policy allows the caller (none is given; an identity allow alone is not enough; setting missing_trust_or_key_policy=deny)"
             ),
-            Some(Missing::TrustPolicy) => format!("{head} because the role trust policy or key policy does not allow the caller"),
+            Some(Missing::TrustPolicy) => format!("{head} because the role trust policy does not allow the caller"),
+            Some(Missing::KeyPolicy) if !has_resource_policy(set) => format!(
+                "{head} because no KMS key policy allows the caller (none is given; an identity allow alone is not enough; setting missing_trust_or_key_policy=deny)"
+            ),
+            Some(Missing::KeyPolicy) => format!("{head} because the KMS key policy does not allow the caller"),
             Some(Missing::ResourcePolicy) => format!("{head} because no resource-based policy allows the caller"),
             None => head,
         },
@@ -276,8 +284,8 @@ pub fn explain<L: KeyLookup>(
             settings.push("session_policy_limits_session_arn_grants".into());
         }
     }
-    if o.missing == Some(Missing::TrustPolicy)
-        && !set.policies().iter().any(|p| p.layer == Layer::Resource)
+    if matches!(o.missing, Some(Missing::TrustPolicy | Missing::KeyPolicy))
+        && !has_resource_policy(set)
     {
         settings.push("missing_trust_or_key_policy".into());
     }
