@@ -359,40 +359,44 @@ impl PolicySet {
                 .filter_map(|e| e.grant_for(who, ctx, self))
                 .max();
         }
-        // NotPrincipal: applies to everyone not excepted (semantics §2.3).
-        let listed = |pred: &dyn Fn(&CPrincipalEntry) -> bool| {
-            p.entries
-                .iter()
-                .any(|e| matches!(e, CPrincipalEntry::Any) || pred(e))
-        };
-        let account = who.account.clone().unwrap_or_default();
-        let account_listed = listed(&|e| matches!(e, CPrincipalEntry::Account(a) if *a == account));
-        let self_listed = listed(&|e| match e {
-            CPrincipalEntry::User(a)
-            | CPrincipalEntry::SessionArn(a)
-            | CPrincipalEntry::Federated(a) => *a == who.arn,
-            CPrincipalEntry::Service(s) => {
-                matches!(&who.kind, PrincipalKind::Service { name } if name.eq_ignore_ascii_case(s))
+        // NotPrincipal: applies to everyone not excepted (semantics §2.3). The caller is the
+        // set {own ARN, role, account} (role sessions), {own ARN, account} (users, federated
+        // users), {account} (root), {itself} (services, anonymous); how the list names each.
+        if p.entries.iter().any(|e| matches!(e, CPrincipalEntry::Any)) {
+            return None;
+        }
+        let (mut own, mut role, mut account) = (false, false, false);
+        for e in &p.entries {
+            match e.grant_for(who, ctx, self) {
+                Some(GrantKind::Direct | GrantKind::SessionArn) => own = true,
+                Some(GrantKind::Entity) => role = true,
+                Some(GrantKind::Account) => account = true,
+                None => {}
             }
-            _ => false,
-        });
-        let role_listed =
-            listed(&|e| matches!(e.grant_for(who, ctx, self), Some(GrantKind::Entity)));
-        let set: Vec<bool> = match &who.kind {
+        }
+        // (listed, the grant an Allow makes through this element when it is not listed),
+        // most specific first.
+        let set: &[(bool, GrantKind)] = match &who.kind {
             PrincipalKind::User { .. } | PrincipalKind::FederatedUser { .. } => {
-                vec![self_listed, account_listed]
+                &[(own, GrantKind::Direct), (account, GrantKind::Account)]
             }
-            PrincipalKind::RoleSession { .. } => vec![self_listed, role_listed, account_listed],
-            PrincipalKind::Root => vec![account_listed],
-            PrincipalKind::Service { .. } => vec![self_listed],
-            PrincipalKind::Anonymous => vec![listed(&|_| false)],
+            PrincipalKind::RoleSession { .. } => &[
+                (own, GrantKind::Direct),
+                (role, GrantKind::Entity),
+                (account, GrantKind::Account),
+            ],
+            PrincipalKind::Root => &[(account, GrantKind::Direct)],
+            PrincipalKind::Service { .. } | PrincipalKind::Anonymous => &[(own, GrantKind::Direct)],
         };
-        let exempt = if self.settings.notprincipal_requires_parent_arns {
-            set.iter().all(|x| *x)
+        if self.settings.notprincipal_requires_parent_arns {
+            // Excepted only when every element is listed; otherwise the statement reaches the
+            // caller through the most specific element not listed: an Allow excepting a user
+            // still grants through the user's account, which delegates to the user's identity
+            // policies (an account grant), never a grant to the user itself.
+            set.iter().find(|(listed, _)| !listed).map(|(_, g)| *g)
         } else {
-            set.iter().any(|x| *x)
-        };
-        (!exempt).then_some(GrantKind::Direct)
+            (!set.iter().any(|(listed, _)| *listed)).then_some(GrantKind::Direct)
+        }
     }
 
     pub(crate) fn applicability<L: KeyLookup>(
