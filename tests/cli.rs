@@ -431,3 +431,45 @@ fn dash_reads_a_policy_from_stdin() {
     assert_eq!(o.status.code(), Some(0));
     assert!(stdout(&o).contains("decision: allowed"));
 }
+
+#[test]
+fn eval_names_the_aws_managed_policy_service_rule() {
+    let o = iamsim(&[
+        "eval",
+        "--identity",
+        "testdata/policies/admin.json",
+        "--action",
+        "iam:CreatePolicyVersion",
+        "--resource",
+        "arn:aws:iam::aws:policy/AdministratorAccess",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("decision: implicitDeny"), "{out}");
+    assert!(
+        out.contains(
+            "AWS managed policies (arn:aws:iam::aws:policy/...) cannot be edited or deleted"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("rule:     aws-managed-policy-read-only"),
+        "{out}"
+    );
+    let o = iamsim(&[
+        "eval",
+        "--identity",
+        "testdata/policies/admin.json",
+        "--action",
+        "iam:CreatePolicyVersion",
+        "--resource",
+        "arn:aws:iam::aws:policy/AdministratorAccess",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        v["explanation"]["service_rule"],
+        "aws-managed-policy-read-only"
+    );
+}

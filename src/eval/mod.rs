@@ -94,9 +94,25 @@ pub enum ServiceRule {
     FederatedIamSts,
     /// Role sessions cannot call `GetFederationToken`.
     RoleSessionFederationToken,
+    /// AWS managed policies (`arn:aws:iam::aws:policy/…`) cannot be edited or deleted.
+    AwsManagedPolicyReadOnly,
 }
 
 impl ServiceRule {
+    /// The rule's name as output formats write it (`aws-managed-policy-read-only`).
+    pub fn name(self) -> &'static str {
+        match self {
+            ServiceRule::GetCallerIdentity => "get-caller-identity",
+            ServiceRule::GetSessionTokenAllowed => "get-session-token-allowed",
+            ServiceRule::GetSessionTokenFromSession => "get-session-token-from-session",
+            ServiceRule::SessionTokenNoMfaIam => "session-token-no-mfa-iam",
+            ServiceRule::SessionTokenSts => "session-token-sts",
+            ServiceRule::FederatedIamSts => "federated-iam-sts",
+            ServiceRule::RoleSessionFederationToken => "role-session-federation-token",
+            ServiceRule::AwsManagedPolicyReadOnly => "aws-managed-policy-read-only",
+        }
+    }
+
     /// The rule in one sentence.
     pub fn describe(self) -> &'static str {
         match self {
@@ -107,6 +123,7 @@ impl ServiceRule {
             ServiceRule::SessionTokenSts => "GetSessionToken credentials can call only sts:AssumeRole and sts:GetCallerIdentity in STS",
             ServiceRule::FederatedIamSts => "GetFederationToken credentials cannot call IAM through the API, and in STS only sts:GetCallerIdentity",
             ServiceRule::RoleSessionFederationToken => "AssumeRole credentials cannot call sts:GetFederationToken or sts:GetSessionToken",
+            ServiceRule::AwsManagedPolicyReadOnly => "AWS managed policies (arn:aws:iam::aws:policy/...) cannot be edited or deleted: iam:CreatePolicyVersion, DeletePolicy, DeletePolicyVersion, SetDefaultPolicyVersion, TagPolicy and UntagPolicy on them never succeed, whatever the policies allow",
         }
     }
 }
@@ -216,6 +233,24 @@ pub(crate) struct Applicability {
 
 thread_local! {
     static CANDIDATES: RefCell<Vec<u32>> = RefCell::new(Vec::with_capacity(32));
+}
+
+/// Actions that would change a managed policy: never possible on an AWS managed policy (§1.9).
+const POLICY_EDIT_ACTIONS: &[&str] = &[
+    "iam:createpolicyversion",
+    "iam:deletepolicy",
+    "iam:deletepolicyversion",
+    "iam:setdefaultpolicyversion",
+    "iam:tagpolicy",
+    "iam:untagpolicy",
+];
+
+/// Whether `resource` is an AWS managed policy: `arn:PARTITION:iam::aws:policy/…`.
+fn is_aws_managed_policy(resource: &str) -> bool {
+    resource
+        .strip_prefix("arn:")
+        .and_then(|r| r.split_once(':'))
+        .is_some_and(|(_, rest)| rest.starts_with("iam::aws:policy/"))
 }
 
 const TRUST_ACTIONS: &[&str] = &[
@@ -488,6 +523,12 @@ impl PolicySet {
             if action == "sts:getfederationtoken" {
                 return deny(ServiceRule::RoleSessionFederationToken);
             }
+        }
+        if service == "iam"
+            && POLICY_EDIT_ACTIONS.contains(&action)
+            && is_aws_managed_policy(req.resource)
+        {
+            return deny(ServiceRule::AwsManagedPolicyReadOnly);
         }
         None
     }
@@ -807,5 +848,44 @@ impl PolicySet {
             }
         }
         self.decide(req, &action, &m, app)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn service_rule_names_are_their_serialised_names() {
+        for r in [
+            ServiceRule::GetCallerIdentity,
+            ServiceRule::GetSessionTokenAllowed,
+            ServiceRule::GetSessionTokenFromSession,
+            ServiceRule::SessionTokenNoMfaIam,
+            ServiceRule::SessionTokenSts,
+            ServiceRule::FederatedIamSts,
+            ServiceRule::RoleSessionFederationToken,
+            ServiceRule::AwsManagedPolicyReadOnly,
+        ] {
+            assert_eq!(
+                serde_json::to_string(&r).unwrap(),
+                format!("\"{}\"", r.name())
+            );
+        }
+    }
+
+    #[test]
+    fn aws_managed_policy_arns_are_recognised_in_every_partition() {
+        assert!(is_aws_managed_policy(
+            "arn:aws:iam::aws:policy/AdministratorAccess"
+        ));
+        assert!(is_aws_managed_policy(
+            "arn:aws-cn:iam::aws:policy/service-role/X"
+        ));
+        assert!(!is_aws_managed_policy(
+            "arn:aws:iam::111122223333:policy/AdministratorAccess"
+        ));
+        assert!(!is_aws_managed_policy("arn:aws:iam::aws:role/x"));
+        assert!(!is_aws_managed_policy("*"));
     }
 }

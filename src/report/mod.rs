@@ -4,7 +4,7 @@
 pub mod sarif;
 
 use crate::compile::{KeyLookup, Layer, PolicySet};
-use crate::eval::{Decision, Missing, Outcome, Request};
+use crate::eval::{Decision, Missing, Outcome, Request, ServiceRule};
 use crate::policy::Effect;
 use serde::Serialize;
 
@@ -149,6 +149,9 @@ pub struct Explanation {
     /// For an implicit deny, the layer without an allow.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub missing_allow: Option<Missing>,
+    /// The service rule outside the policy language that decided the request (semantics §1.9).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service_rule: Option<ServiceRule>,
     /// Statements whose action matched, with why each did or did not apply.
     pub statements: Vec<TraceLine>,
     /// Settings that influenced the decision.
@@ -303,6 +306,7 @@ pub fn explain<L: KeyLookup>(
             .map(|id| statement_ref(set, *id))
             .collect(),
         missing_allow: o.missing,
+        service_rule: o.rule,
         statements: lines,
         settings,
     }
@@ -312,6 +316,12 @@ impl Explanation {
     /// Renders for a terminal.
     pub fn to_text(&self) -> String {
         let mut s = format!("decision: {}\nreason:   {}\n", self.decision, self.reason);
+        if let Some(rule) = self.service_rule {
+            s.push_str(&format!(
+                "rule:     {} (a service rule outside the policy language; the policies were not consulted)\n",
+                rule.name()
+            ));
+        }
         for d in &self.deciding {
             s.push_str(&format!(
                 "deciding: {} [{} {:?}]\n",
