@@ -432,7 +432,8 @@ pub struct Scenario {
     pub rcps: Vec<Vec<Policy>>,
     /// The resource-based policy of the requested resource.
     pub resource_policy: Option<Policy>,
-    /// The resource's account; `None` means the principal's account.
+    /// The resource's account; `None` means the account in the resource ARN, else the
+    /// principal's account (per request: [`PolicySet::resource_owner`]).
     pub resource_account: Option<String>,
     /// The principal's account is the organization's management account.
     pub management_account: bool,

@@ -212,6 +212,20 @@ impl Principal {
     }
 }
 
+/// The account that owns the requested resource (cases.md, semantics §4.1): the scenario's
+/// `resource_account` when given, else the account field of the resource ARN when it has one
+/// (`arn:aws:sqs:us-east-1:444455556666:q`), else the principal's account (S3 ARNs carry none).
+/// `None` only for a caller without an account on a resource without one.
+pub fn resource_account<'a>(
+    explicit: Option<&'a str>,
+    resource: &'a str,
+    principal: &'a Principal,
+) -> Option<&'a str> {
+    explicit
+        .or_else(|| crate::values::account::arn_account(resource))
+        .or(principal.account.as_deref())
+}
+
 /// A request-context preset: the way the caller reached AWS (cases.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 pub enum Preset {

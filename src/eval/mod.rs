@@ -448,12 +448,8 @@ impl PolicySet {
         let slr = p.is_service_linked_role(pa);
         let scp = self.scp_levels > 0 && !self.management_account && p.is_iam() && !slr;
         let service = split_action(action).map(|x| x.0).unwrap_or("");
-        let resource_in_mgmt = self.management_account
-            && match (&self.resource_account, &p.account) {
-                (None, _) => true,
-                (Some(r), Some(a)) => r == a,
-                _ => false,
-            };
+        let resource_in_mgmt =
+            self.management_account && self.resource_owner(p, req.resource) == p.account.as_deref();
         let rcp = self.rcp_levels > 0
             && self.settings.rcp_enabled
             && self
@@ -470,6 +466,12 @@ impl PolicySet {
                 | PrincipalKind::FederatedUser { .. }
         );
         Applicability { scp, rcp, identity }
+    }
+
+    /// The account that owns the requested resource: the scenario's `resource_account`, else
+    /// the account in the resource ARN, else the caller's ([`crate::context::resource_account`]).
+    pub fn resource_owner<'a>(&'a self, who: &'a Principal, resource: &'a str) -> Option<&'a str> {
+        crate::context::resource_account(self.resource_account.as_deref(), resource, who)
     }
 
     /// Service behaviour outside the policy language (semantics §1.3 step 0, §1.9).
@@ -601,9 +603,9 @@ impl PolicySet {
                 ),
             };
         }
-        let same_account = match &self.resource_account {
+        let same_account = match self.resource_owner(p, req.resource) {
             None => true,
-            Some(r) => p.account.as_ref() == Some(r),
+            Some(r) => p.account.as_deref() == Some(r),
         };
         let root = p.kind == PrincipalKind::Root;
         let i = root || m.identity.is_some();
