@@ -473,3 +473,23 @@ fn eval_names_the_aws_managed_policy_service_rule() {
         "aws-managed-policy-read-only"
     );
 }
+
+#[test]
+fn eval_context_carries_the_resource_account_from_the_arn() {
+    let o = iamsim(&[
+        "eval",
+        "--identity",
+        "testdata/policies/admin.json",
+        "--action",
+        "sqs:SendMessage",
+        "--resource",
+        "arn:aws:sqs:us-east-1:444455556666:q",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["context_keys"]["aws:ResourceAccount"], "444455556666");
+    // Another account's queue: cross-account, so the identity allow alone is not enough.
+    assert_eq!(v["explanation"]["decision"], "implicitDeny");
+    assert_eq!(o.status.code(), Some(1));
+}

@@ -5,7 +5,7 @@ pub mod credreport;
 pub mod export;
 
 use crate::compile::{PolicySet, Scenario, Slots};
-use crate::context::{build_context, Preset, Principal};
+use crate::context::{Preset, Principal};
 use crate::eval::{Decision, Outcome, Request};
 use crate::policy::{Effect, Policy, PolicyKind};
 use crate::report::{statement_ref, StatementRef};
@@ -162,7 +162,9 @@ struct Eval<'a> {
 
 impl Eval<'_> {
     fn run(&self, action: &str, resource: &str, preset: Preset) -> (Outcome, Slots) {
-        let ctx = build_context(&self.principal, preset, self.set.settings(), self.now);
+        let ctx = self
+            .set
+            .context(&self.principal, preset, resource, self.now);
         let slots = self.set.bind(&ctx);
         let req = Request {
             principal: &self.principal,
@@ -542,7 +544,7 @@ fn role_finding(
         };
         let set = PolicySet::compile(&sc).ok()?;
         for preset in [Preset::AccessKeys, Preset::Console] {
-            let ctx = build_context(&principal, preset, set.settings(), now);
+            let ctx = set.context(&principal, preset, &r.arn, now);
             let req = Request {
                 principal: &principal,
                 action: "sts:AssumeRole",
@@ -586,7 +588,7 @@ fn role_finding(
     let mut grant_stmt = None;
     for (action, tmpl) in SAMPLED_ACTIONS {
         let resource = resource_for(tmpl, account, "someone");
-        let ctx = build_context(&principal, Preset::Role, set.settings(), now);
+        let ctx = set.context(&principal, Preset::Role, &resource, now);
         let req = Request {
             principal: &principal,
             action,

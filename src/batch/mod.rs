@@ -6,8 +6,10 @@
 //! `{"line":N,"error":...}`.
 //!
 //! The per-line work is kept small:
-//! * a request context per (principal, preset) is built and bound once ([`build_context`] +
-//!   [`PolicySet::bind`]) and kept as a template [`Slots`];
+//! * a request context per (principal, preset) is built and bound once
+//!   ([`PolicySet::principal_context`] + [`PolicySet::bind`]) and kept as a template [`Slots`];
+//!   the keys that depend on the line's resource (`aws:ResourceAccount`) are written into the
+//!   working copy per line, only when a policy refers to them;
 //! * a line is read by a scanner that borrows from the input and accepts only the plain shape
 //!   (strings without escapes, scalar values, known fields); `context_keys` whose lower-cased
 //!   name no policy refers to are skipped (they cannot change the decision), the others are
@@ -19,7 +21,7 @@
 
 use crate::cases::{read_request, request_context_at, Fields, InputError};
 use crate::compile::{KeyId, PolicySet, Slots};
-use crate::context::{build_context, CtxValue, Principal, PRESETS};
+use crate::context::{CtxValue, Principal, PRESETS};
 use crate::eval::{Decision, Missing, Outcome, Request};
 use rustc_hash::FxHashMap;
 
@@ -309,7 +311,7 @@ impl Worker<'_, '_> {
             Ok(r) => r,
             Err(e) => return error_line(out, stats, n, &input_error(&e)),
         };
-        let ctx = request_context_at(principal, &req, b.set.settings(), b.now);
+        let ctx = request_context_at(b.set, principal, &req, b.now);
         let slots = b.set.bind(&ctx);
         let r = Request {
             principal,
@@ -353,6 +355,7 @@ impl Worker<'_, '_> {
             },
         };
         self.prepare(t, preset_ix);
+        self.resource_keys(t, resource);
         for i in 0..self.entries.len() {
             let e = self.entries[i];
             let id = match self.classify(i, s(e.key)) {
@@ -365,19 +368,11 @@ impl Worker<'_, '_> {
             self.dirty.push(id);
             match e.value {
                 FastValue::One(a, b) => {
-                    let v = &text[a as usize..b as usize];
-                    match slot {
-                        Some(CtxValue::One(d)) => {
-                            d.clear();
-                            d.push_str(v);
-                        }
-                        _ => {
-                            let mut d = std::mem::take(&mut self.spare[id as usize]);
-                            d.clear();
-                            d.push_str(v);
-                            *slot = Some(CtxValue::One(d));
-                        }
-                    }
+                    set_one(
+                        slot,
+                        &text[a as usize..b as usize],
+                        &mut self.spare[id as usize],
+                    );
                 }
                 FastValue::Many(a, b) => {
                     let vs = self.items[a as usize..b as usize]
@@ -456,12 +451,40 @@ impl Worker<'_, '_> {
         Some(i)
     }
 
+    /// Writes the keys derived from the requested resource (`aws:ResourceAccount`) into `work`,
+    /// as the full path's [`PolicySet::context`] puts them in the context before the overrides.
+    /// Only keys a policy refers to are written, and only when their value changes: they are
+    /// the one exception to "`work` equals the template outside `dirty`" (every line sets them
+    /// right after [`Worker::prepare`], and an override of one marks it dirty as usual).
+    #[inline]
+    fn resource_keys(&mut self, t: usize, resource: &str) {
+        let set = self.batch.set;
+        let ids = set.resource_key_ids();
+        if ids.is_empty() {
+            return;
+        }
+        let k = set.resource_keys(&self.tmpls[t].principal, resource);
+        if let Some(id) = ids.account {
+            let i = id as usize;
+            match k.account {
+                Some(a) => set_one(&mut self.work.values[i], a, &mut self.spare[i]),
+                None => {
+                    if let Some(CtxValue::One(d)) = self.work.values[i].take() {
+                        self.spare[i] = d;
+                    }
+                }
+            }
+        }
+    }
+
     /// Makes `work` equal to the bound context of template `t` with preset `p`.
     fn prepare(&mut self, t: usize, p: usize) {
         let b = self.batch;
         let tmpl = &mut self.tmpls[t];
         let src = tmpl.slots[p].get_or_insert_with(|| {
-            let ctx = build_context(&tmpl.principal, PRESETS[p].0, b.set.settings(), b.now);
+            let ctx = b
+                .set
+                .principal_context(&tmpl.principal, PRESETS[p].0, b.now);
             Box::new(b.set.bind(&ctx))
         });
         if self.cur == Some((t, p)) {
@@ -475,6 +498,25 @@ impl Worker<'_, '_> {
             }
             self.dirty.clear();
             self.cur = Some((t, p));
+        }
+    }
+}
+
+/// Sets a single value, reusing the string already in the slot or the spare one.
+#[inline]
+fn set_one(slot: &mut Option<CtxValue>, v: &str, spare: &mut String) {
+    match slot {
+        Some(CtxValue::One(d)) => {
+            if d != v {
+                d.clear();
+                d.push_str(v);
+            }
+        }
+        _ => {
+            let mut d = std::mem::take(spare);
+            d.clear();
+            d.push_str(v);
+            *slot = Some(CtxValue::One(d));
         }
     }
 }
@@ -971,6 +1013,74 @@ mod tests {
                 "{}",
                 lines[1]
             );
+        }
+    }
+
+    fn perimeter_set(resource_account: Option<&str>) -> PolicySet {
+        let (p, _) = parse_policy_text(
+            r#"{"Version":"2012-10-17","Statement":[
+              {"Sid":"All","Effect":"Allow","Action":"*","Resource":"*"},
+              {"Sid":"Perimeter","Effect":"Deny","Action":"*","Resource":"*",
+               "Condition":{"StringNotEqualsIfExists":{"aws:ResourceAccount":"111122223333"}}}]}"#,
+            "p.json",
+            "p",
+            PolicyKind::Identity,
+            ParseOptions::default(),
+        )
+        .unwrap();
+        PolicySet::compile(&Scenario {
+            identity: vec![p],
+            resource_account: resource_account.map(str::to_string),
+            ..Default::default()
+        })
+        .unwrap()
+    }
+
+    const RESOURCE_LINES: &[&str] = &[
+        r#"{"action":"sqs:SendMessage","resource":"arn:aws:sqs:us-east-1:111122223333:q"}"#,
+        r#"{"action":"sqs:SendMessage","resource":"arn:aws:sqs:us-east-1:444455556666:q"}"#,
+        r#"{"action":"s3:GetObject","resource":"arn:aws:s3:::b/k"}"#,
+        r#"{"action":"s3:GetObject","resource":"arn:aws:s3:::b/k","principal":"arn:aws:iam::444455556666:user/bob"}"#,
+        r#"{"action":"sqs:SendMessage","resource":"arn:aws:sqs:us-east-1:444455556666:q","context_keys":{"aws:ResourceAccount":"111122223333"}}"#,
+        r#"{"action":"sqs:SendMessage","resource":"arn:aws:sqs:us-east-1:444455556666:q","context_keys":{"aws:resourceaccount":null}}"#,
+        r#"{"action":"sqs:SendMessage","resource":"arn:aws:sqs:us-east-1:444455556666:q","context":"console"}"#,
+        r#"{"action":"s3:GetObject","resource":"*","context":"console"}"#,
+        r#"{"action":"s3:GetObject","principal":"anonymous"}"#,
+    ];
+
+    #[test]
+    fn resource_account_key_is_set_per_line_and_fast_and_full_paths_agree() {
+        for ra in [None, Some("444455556666")] {
+            let set = perimeter_set(ra);
+            let mut input: Vec<&str> = RESOURCE_LINES.to_vec();
+            input.extend(RESOURCE_LINES.iter().rev());
+            input.extend(RESOURCE_LINES);
+            let text = input.join("\n");
+            let (fast, st) = run_stats(&set, &text, false);
+            assert_eq!(st.slow_path, 0);
+            let slow = run(&set, &text, true);
+            for (i, (a, b)) in fast.lines().zip(slow.lines()).enumerate() {
+                assert_eq!(
+                    a,
+                    b,
+                    "resource_account {ra:?}, line {}: {}",
+                    i + 1,
+                    input[i]
+                );
+            }
+            let d: Vec<bool> = fast
+                .lines()
+                .take(RESOURCE_LINES.len())
+                .map(|l| l.contains("explicitDeny"))
+                .collect();
+            let expect = match ra {
+                // From the ARN, else the caller's account (bob's is 444455556666).
+                // A removed key is absent, so the IfExists condition holds.
+                None => [false, true, false, true, false, true, true, false, false],
+                // The scenario's resource_account wins over the ARN; an override wins over it.
+                Some(_) => [true, true, true, true, false, true, true, true, false],
+            };
+            assert_eq!(d, expect, "resource_account {ra:?}:\n{fast}");
         }
     }
 

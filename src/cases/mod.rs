@@ -5,7 +5,7 @@
 //! scenario file (`eval --scenario`, `mfa`, `batch`).
 
 use crate::compile::{PolicySet, Scenario};
-use crate::context::{build_context, Context, CtxValue, Preset, Principal};
+use crate::context::{Context, CtxValue, Preset, Principal};
 use crate::diag::{did_you_mean, Diagnostic};
 use crate::eval::{Decision, Outcome, Request};
 use crate::json::{self, Json, JsonKind, Pos};
@@ -612,21 +612,23 @@ pub fn now_secs() -> i64 {
         .unwrap_or(0)
 }
 
-/// Builds the request context: principal-derived and preset keys, then the overrides.
-pub fn request_context(principal: &Principal, req: &RequestSpec, settings: &Settings) -> Context {
-    request_context_at(principal, req, settings, now_secs())
+/// Builds the request context for a request to `set`'s scenario: principal-derived and preset
+/// keys, the keys derived from the scenario and the resource (`aws:ResourceAccount`), then the
+/// overrides (`context_keys` win over every derived key).
+pub fn request_context(set: &PolicySet, principal: &Principal, req: &RequestSpec) -> Context {
+    request_context_at(set, principal, req, now_secs())
 }
 
 /// [`request_context`] with the current time given (epoch seconds), so that a bulk run uses one
 /// clock for every request; a time override in `req` still wins.
 pub fn request_context_at(
+    set: &PolicySet,
     principal: &Principal,
     req: &RequestSpec,
-    settings: &Settings,
     now: i64,
 ) -> Context {
     let now = override_time(&req.keys).unwrap_or(now);
-    let mut ctx = build_context(principal, req.preset, settings, now);
+    let mut ctx = set.context(principal, req.preset, &req.resource, now);
     let overrides_time = req.keys.iter().any(|(k, _)| {
         k.eq_ignore_ascii_case("aws:CurrentTime") || k.eq_ignore_ascii_case("aws:EpochTime")
     });
@@ -819,7 +821,7 @@ impl TestResult {
 pub fn run_test(t: &CaseTest) -> Result<TestResult, InputError> {
     let set = PolicySet::compile(&t.scenario.scenario)
         .map_err(|e| InputError::new("", t.pos, &t.name, e.0))?;
-    let ctx = request_context(&t.scenario.principal, &t.request, set.settings());
+    let ctx = request_context(&set, &t.scenario.principal, &t.request);
     let req = Request {
         principal: &t.scenario.principal,
         action: &t.request.action,

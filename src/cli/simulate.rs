@@ -294,7 +294,7 @@ fn simulate(args: &SimulateArgs) -> Result<(Value, bool), Err2> {
                 preset,
                 keys: keys.clone(),
             };
-            let ctx = request_context(&principal, &rs, set.settings());
+            let ctx = request_context(&set, &principal, &rs);
             let slots = set.bind(&ctx);
             let req = Request {
                 principal: &principal,

@@ -15,7 +15,7 @@
 pub(crate) mod condition;
 pub use condition::CondReason;
 
-use crate::context::{Context, CtxValue, Principal, PrincipalKind};
+use crate::context::{build_context, Context, CtxValue, Preset, Principal, PrincipalKind};
 use crate::policy::{Effect, Policy, Version};
 use crate::settings::Settings;
 pub use crate::values::Wildcard;
@@ -470,6 +470,30 @@ pub struct PolicySet {
     pub(crate) settings: Settings,
     pub(crate) key_principal_arn: KeyId,
     pub(crate) key_userid: KeyId,
+    /// The keys whose value depends on the requested resource, where a policy refers to them.
+    pub(crate) resource_key_ids: ResourceKeyIds,
+}
+
+/// The key ids of the request-context keys derived from the requested resource (semantics
+/// §4.1), each `None` when no policy of the set refers to the key (then it is never bound).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ResourceKeyIds {
+    /// `aws:ResourceAccount`.
+    pub account: Option<KeyId>,
+}
+
+impl ResourceKeyIds {
+    /// Whether no policy refers to any of them.
+    pub fn is_empty(&self) -> bool {
+        self.account.is_none()
+    }
+}
+
+/// The values of the resource-derived keys for one request ([`PolicySet::resource_keys`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ResourceKeys<'a> {
+    /// `aws:ResourceAccount`: the account that owns the resource, if known.
+    pub account: Option<&'a str>,
 }
 
 impl PolicySet {
@@ -495,6 +519,7 @@ impl PolicySet {
             settings: s.settings.clone(),
             key_principal_arn: 0,
             key_userid: 0,
+            resource_key_ids: ResourceKeyIds::default(),
         };
         set.key_principal_arn = set.keys.intern("aws:principalarn");
         set.key_userid = set.keys.intern("aws:userid");
@@ -521,6 +546,9 @@ impl PolicySet {
             set.add_policy(p, Layer::Session);
         }
         set.index.finish(&set.stmts);
+        set.resource_key_ids = ResourceKeyIds {
+            account: set.keys.id("aws:resourceaccount"),
+        };
         Ok(set)
     }
 
@@ -588,6 +616,53 @@ impl PolicySet {
             }
         }
         Slots { values }
+    }
+
+    /// The request context AWS presents for `principal` calling with `preset` on `resource`:
+    /// the principal-derived and preset keys ([`build_context`]) and the keys derived from the
+    /// scenario and the resource (`aws:ResourceAccount`, semantics §4.1). `now` is epoch
+    /// seconds. Overrides (`context_keys`) go on top.
+    pub fn context(
+        &self,
+        principal: &Principal,
+        preset: Preset,
+        resource: &str,
+        now: i64,
+    ) -> Context {
+        let mut ctx = self.principal_context(principal, preset, now);
+        self.add_resource_keys(&mut ctx, principal, resource);
+        ctx
+    }
+
+    /// The part of [`PolicySet::context`] that does not depend on the resource (what a bulk run
+    /// binds once per caller and preset).
+    pub fn principal_context(&self, principal: &Principal, preset: Preset, now: i64) -> Context {
+        build_context(principal, preset, &self.settings, now)
+    }
+
+    /// Adds the keys derived from the requested resource to a context.
+    pub fn add_resource_keys(&self, ctx: &mut Context, principal: &Principal, resource: &str) {
+        let k = self.resource_keys(principal, resource);
+        if let Some(a) = k.account {
+            ctx.set_one("aws:ResourceAccount", a);
+        }
+    }
+
+    /// The values of the resource-derived keys for a request.
+    #[inline]
+    pub fn resource_keys<'a>(
+        &'a self,
+        principal: &'a Principal,
+        resource: &'a str,
+    ) -> ResourceKeys<'a> {
+        ResourceKeys {
+            account: self.resource_owner(principal, resource),
+        }
+    }
+
+    /// Which resource-derived keys the policies refer to (the only ones worth binding).
+    pub fn resource_key_ids(&self) -> ResourceKeyIds {
+        self.resource_key_ids
     }
 
     /// Number of compiled statements.

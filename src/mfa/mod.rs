@@ -815,7 +815,7 @@ pub(crate) fn evaluate_cell(
     probe: &Probe,
     now: i64,
 ) -> Cell {
-    let ctx = build_context(principal, preset, set.settings(), now);
+    let ctx = set.context(principal, preset, &probe.resource, now);
     let req = Request {
         principal,
         action: &probe.action,
