@@ -451,7 +451,8 @@ impl Worker<'_, '_> {
         Some(i)
     }
 
-    /// Writes the keys derived from the requested resource (`aws:ResourceAccount`) into `work`,
+    /// Writes the keys derived from the requested resource (`aws:ResourceAccount`,
+    /// `aws:ResourceOrgID`, `aws:ResourceOrgPaths`) into `work`,
     /// as the full path's [`PolicySet::context`] puts them in the context before the overrides.
     /// Only keys a policy refers to are written, and only when their value changes: they are
     /// the one exception to "`work` equals the template outside `dirty`" (every line sets them
@@ -473,6 +474,27 @@ impl Worker<'_, '_> {
                         self.spare[i] = d;
                     }
                 }
+            }
+        }
+        if let Some(id) = ids.org_id {
+            let i = id as usize;
+            match k.org {
+                Some((org, _)) => set_one(&mut self.work.values[i], org, &mut self.spare[i]),
+                None => {
+                    if let Some(CtxValue::One(d)) = self.work.values[i].take() {
+                        self.spare[i] = d;
+                    }
+                }
+            }
+        }
+        if let Some(id) = ids.org_paths {
+            let slot = &mut self.work.values[id as usize];
+            match k.org {
+                Some((_, path)) => match slot {
+                    Some(CtxValue::Many(v)) if v.len() == 1 && v[0] == path => {}
+                    _ => *slot = Some(CtxValue::Many(vec![path.to_string()])),
+                },
+                None => *slot = None,
             }
         }
     }
@@ -1082,6 +1104,88 @@ mod tests {
             };
             assert_eq!(d, expect, "resource_account {ra:?}:\n{fast}");
         }
+    }
+
+    #[test]
+    fn organization_keys_are_set_per_caller_and_resource_and_fast_and_full_paths_agree() {
+        let (p, _) = parse_policy_text(
+            r#"{"Version":"2012-10-17","Statement":[
+              {"Sid":"All","Effect":"Allow","Action":"*","Resource":"*"},
+              {"Sid":"OrgCallers","Effect":"Deny","Action":"*","Resource":"*",
+               "Condition":{"StringNotEqualsIfExists":{"aws:PrincipalOrgID":"o-a1b2c3d4e5"}}},
+              {"Sid":"OrgResources","Effect":"Deny","Action":"*","Resource":"*",
+               "Condition":{"StringNotEquals":{"aws:ResourceOrgID":"o-a1b2c3d4e5"}}},
+              {"Sid":"SecretOu","Effect":"Deny","Action":"sqs:*","Resource":"*",
+               "Condition":{"ForAnyValue:StringLike":{"aws:ResourceOrgPaths":"*/ou-ab12-secret/"}}}]}"#,
+            "p.json",
+            "p",
+            PolicyKind::Identity,
+            ParseOptions::default(),
+        )
+        .unwrap();
+        let org = crate::context::Organization {
+            id: "o-a1b2c3d4e5".into(),
+            accounts: [
+                ("111122223333", "o-a1b2c3d4e5/r-ab12/ou-ab12-public/"),
+                ("555566667777", "o-a1b2c3d4e5/r-ab12/ou-ab12-secret/"),
+                ("444455556666", "o-a1b2c3d4e5/r-ab12/"),
+            ]
+            .into_iter()
+            .map(|(a, p)| (a.to_string(), p.to_string()))
+            .collect(),
+        };
+        let set = PolicySet::compile(&Scenario {
+            identity: vec![p],
+            organization: Some(org),
+            ..Default::default()
+        })
+        .unwrap();
+        let lines = [
+            r#"{"action":"sqs:SendMessage","resource":"arn:aws:sqs:us-east-1:111122223333:q"}"#,
+            r#"{"action":"sqs:SendMessage","resource":"arn:aws:sqs:us-east-1:555566667777:q"}"#,
+            r#"{"action":"s3:GetObject","resource":"arn:aws:sqs:us-east-1:555566667777:q"}"#,
+            r#"{"action":"sqs:SendMessage","resource":"arn:aws:sqs:us-east-1:999988887777:q"}"#,
+            r#"{"action":"s3:GetObject","resource":"arn:aws:s3:::b/k","principal":"arn:aws:iam::999988887777:user/eve"}"#,
+            r#"{"action":"s3:GetObject","resource":"arn:aws:s3:::b/k","principal":"arn:aws:iam::444455556666:user/bob"}"#,
+            r#"{"action":"sqs:SendMessage","resource":"arn:aws:sqs:us-east-1:555566667777:q","context_keys":{"aws:ResourceOrgPaths":["o-a1b2c3d4e5/r-ab12/"]}}"#,
+            r#"{"action":"sqs:SendMessage","resource":"arn:aws:sqs:us-east-1:999988887777:q","context_keys":{"aws:ResourceOrgID":"o-a1b2c3d4e5"}}"#,
+        ];
+        let mut input: Vec<&str> = lines.to_vec();
+        input.extend(lines.iter().rev());
+        input.extend(lines);
+        let text = input.join("\n");
+        let (fast, st) = run_stats(&set, &text, false);
+        assert_eq!(st.slow_path, 0);
+        let slow = run(&set, &text, true);
+        for (i, (a, b)) in fast.lines().zip(slow.lines()).enumerate() {
+            assert_eq!(a, b, "line {}: {}", i + 1, input[i]);
+        }
+        let deciding: Vec<&str> = fast
+            .lines()
+            .take(lines.len())
+            .map(|l| {
+                ["All", "OrgCallers", "OrgResources", "SecretOu"]
+                    .into_iter()
+                    .find(|s| l.contains(&format!("\"p#{s}\"")))
+                    .unwrap_or("none")
+            })
+            .collect();
+        assert_eq!(
+            deciding,
+            // Other accounts' queues are cross-account without a queue policy: "none" means
+            // no deny applied (the implicit deny of the missing queue policy).
+            [
+                "All",
+                "SecretOu",
+                "none",
+                "OrgResources",
+                "OrgCallers",
+                "All",
+                "none",
+                "none"
+            ],
+            "{fast}"
+        );
     }
 
     #[test]

@@ -4,6 +4,8 @@
 //! The scenario part ([`ScenarioSpec`]) is shared with the other subcommands that read a
 //! scenario file (`eval --scenario`, `mfa`, `batch`).
 
+pub mod organization;
+
 use crate::compile::{PolicySet, Scenario};
 use crate::context::{Context, CtxValue, Preset, Principal};
 use crate::diag::{did_you_mean, Diagnostic};
@@ -288,6 +290,7 @@ pub const SCENARIO_FIELDS: &[&str] = &[
     "resource_policy",
     "resource_account",
     "management_account",
+    "organization",
     "settings",
 ];
 /// Request fields.
@@ -491,6 +494,7 @@ pub fn read_scenario(
             }
         };
     }
+    sc.organization = organization::read_field(f.get("organization"), file)?;
     Ok(ScenarioSpec {
         principal,
         scenario: sc,

@@ -15,7 +15,9 @@
 pub(crate) mod condition;
 pub use condition::CondReason;
 
-use crate::context::{build_context, Context, CtxValue, Preset, Principal, PrincipalKind};
+use crate::context::{
+    build_context, Context, CtxValue, Organization, Preset, Principal, PrincipalKind,
+};
 use crate::policy::{Effect, Policy, Version};
 use crate::settings::Settings;
 pub use crate::values::Wildcard;
@@ -437,6 +439,9 @@ pub struct Scenario {
     pub resource_account: Option<String>,
     /// The principal's account is the organization's management account.
     pub management_account: bool,
+    /// The organization the accounts belong to: sets the `aws:PrincipalOrg*` and
+    /// `aws:ResourceOrg*` keys for member accounts. `None`: no organization keys.
+    pub organization: Option<Organization>,
     /// Engine settings.
     pub settings: Settings,
 }
@@ -466,6 +471,7 @@ pub struct PolicySet {
     pub(crate) has_session_policy: bool,
     pub(crate) has_resource_policy: bool,
     pub(crate) resource_account: Option<String>,
+    pub(crate) organization: Option<Organization>,
     pub(crate) management_account: bool,
     pub(crate) settings: Settings,
     pub(crate) key_principal_arn: KeyId,
@@ -480,12 +486,16 @@ pub struct PolicySet {
 pub struct ResourceKeyIds {
     /// `aws:ResourceAccount`.
     pub account: Option<KeyId>,
+    /// `aws:ResourceOrgID`.
+    pub org_id: Option<KeyId>,
+    /// `aws:ResourceOrgPaths` (multivalued).
+    pub org_paths: Option<KeyId>,
 }
 
 impl ResourceKeyIds {
     /// Whether no policy refers to any of them.
     pub fn is_empty(&self) -> bool {
-        self.account.is_none()
+        self.account.is_none() && self.org_id.is_none() && self.org_paths.is_none()
     }
 }
 
@@ -494,6 +504,9 @@ impl ResourceKeyIds {
 pub struct ResourceKeys<'a> {
     /// `aws:ResourceAccount`: the account that owns the resource, if known.
     pub account: Option<&'a str>,
+    /// `aws:ResourceOrgID` and the one `aws:ResourceOrgPaths` value, when the resource's
+    /// account is a member of the scenario's organization.
+    pub org: Option<(&'a str, &'a str)>,
 }
 
 impl PolicySet {
@@ -515,6 +528,7 @@ impl PolicySet {
             has_session_policy: !s.session.is_empty(),
             has_resource_policy: s.resource_policy.is_some(),
             resource_account: s.resource_account.clone(),
+            organization: s.organization.clone(),
             management_account: s.management_account,
             settings: s.settings.clone(),
             key_principal_arn: 0,
@@ -548,6 +562,8 @@ impl PolicySet {
         set.index.finish(&set.stmts);
         set.resource_key_ids = ResourceKeyIds {
             account: set.keys.id("aws:resourceaccount"),
+            org_id: set.keys.id("aws:resourceorgid"),
+            org_paths: set.keys.id("aws:resourceorgpaths"),
         };
         Ok(set)
     }
@@ -619,8 +635,9 @@ impl PolicySet {
     }
 
     /// The request context AWS presents for `principal` calling with `preset` on `resource`:
-    /// the principal-derived and preset keys ([`build_context`]) and the keys derived from the
-    /// scenario and the resource (`aws:ResourceAccount`, semantics §4.1). `now` is epoch
+    /// the principal-derived and preset keys ([`build_context`]), the organization keys, and the
+    /// keys derived from the scenario and the resource (`aws:ResourceAccount`,
+    /// `aws:ResourceOrgID`, `aws:ResourceOrgPaths`; semantics §4.1). `now` is epoch
     /// seconds. Overrides (`context_keys`) go on top.
     pub fn context(
         &self,
@@ -637,7 +654,11 @@ impl PolicySet {
     /// The part of [`PolicySet::context`] that does not depend on the resource (what a bulk run
     /// binds once per caller and preset).
     pub fn principal_context(&self, principal: &Principal, preset: Preset, now: i64) -> Context {
-        build_context(principal, preset, &self.settings, now)
+        let mut ctx = build_context(principal, preset, &self.settings, now);
+        if let Some(org) = &self.organization {
+            org.set_principal_keys(&mut ctx, principal);
+        }
+        ctx
     }
 
     /// Adds the keys derived from the requested resource to a context.
@@ -645,6 +666,13 @@ impl PolicySet {
         let k = self.resource_keys(principal, resource);
         if let Some(a) = k.account {
             ctx.set_one("aws:ResourceAccount", a);
+        }
+        if let Some((id, path)) = k.org {
+            ctx.set_one("aws:ResourceOrgID", id);
+            ctx.set(
+                "aws:ResourceOrgPaths",
+                CtxValue::Many(vec![path.to_string()]),
+            );
         }
     }
 
@@ -655,9 +683,12 @@ impl PolicySet {
         principal: &'a Principal,
         resource: &'a str,
     ) -> ResourceKeys<'a> {
-        ResourceKeys {
-            account: self.resource_owner(principal, resource),
-        }
+        let account = self.resource_owner(principal, resource);
+        let org = match (&self.organization, account) {
+            (Some(o), Some(a)) => o.path(a).map(|p| (o.id.as_str(), p)),
+            _ => None,
+        };
+        ResourceKeys { account, org }
     }
 
     /// Which resource-derived keys the policies refer to (the only ones worth binding).

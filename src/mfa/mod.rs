@@ -928,6 +928,7 @@ pub fn audit(input: &AuditInput) -> Result<MfaReport, AuditError> {
             scps: sc.scps.clone(),
             rcps: sc.rcps.clone(),
             resource_account: sc.resource_account.clone(),
+            organization: sc.organization.clone(),
             management_account: sc.management_account,
             settings: sc.settings.clone(),
             ..Default::default()
