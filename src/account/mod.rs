@@ -195,7 +195,7 @@ impl Eval<'_> {
         traces.sort_by_key(|t| self.set.statement_info(t.id).1 == Effect::Allow);
         for t in traces {
             let (layer, effect, pi, si) = self.set.statement_info(t.id);
-            if t.applies || !t.layer_applies {
+            if t.applies || !t.layer_applies || !t.action {
                 continue;
             }
             let st = &self.set.policies()[pi].policy.statements[si];

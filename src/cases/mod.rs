@@ -832,8 +832,9 @@ pub fn run_test(t: &CaseTest) -> Result<TestResult, InputError> {
         resource: &t.request.resource,
         preset: t.request.preset,
     };
-    let outcome = set.evaluate(&req, &set.bind(&ctx));
-    let deciding = if outcome.statements.is_empty() {
+    let slots = set.bind(&ctx);
+    let outcome = set.evaluate(&req, &slots);
+    let mut deciding = if outcome.statements.is_empty() {
         crate::report::reason(&set, &req, &outcome)
     } else {
         outcome
@@ -843,6 +844,13 @@ pub fn run_test(t: &CaseTest) -> Result<TestResult, InputError> {
             .collect::<Vec<_>>()
             .join(", ")
     };
+    if outcome.decision != t.expect {
+        // What kept a statement from covering the request is often the surprise.
+        for e in crate::report::exclusions(&set, &req, &slots) {
+            deciding.push_str("; ");
+            deciding.push_str(&e);
+        }
+    }
     Ok(TestResult {
         name: t.name.clone(),
         expect: t.expect,

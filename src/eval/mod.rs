@@ -716,7 +716,9 @@ pub struct StatementTrace {
     pub id: u32,
     /// Whether its layer takes part in this request (SCPs skip the management account, ...).
     pub layer_applies: bool,
-    /// Whether the action matched.
+    /// Whether the action matched. `false`: the statement's `NotAction` lists the action, so
+    /// it cannot cover the request; such statements are traced only so that explanations can
+    /// name the exclusion, and never apply.
     pub action: bool,
     /// Principal match (resource-based policies and RCPs), `None` when there is no element.
     pub principal: Option<bool>,
@@ -743,13 +745,25 @@ pub struct CondTrace {
 
 impl PolicySet {
     /// Evaluates and traces every statement whose action matches (the deciding statements and
-    /// the near misses). Slower than [`PolicySet::evaluate`]; for explanations.
+    /// the near misses), and lists the statements whose `NotAction` excludes the action (with
+    /// `action: false`). Slower than [`PolicySet::evaluate`]; for explanations.
     pub fn trace<L: KeyLookup>(&self, req: &Request<'_>, ctx: &L) -> Vec<StatementTrace> {
         let action = lower(req.action);
         let app = self.applicability(req, &action, ctx);
         let mut out = Vec::new();
         for (id, st) in self.stmts.iter().enumerate() {
             if !st.action.matches(&action) {
+                if st.action.negated {
+                    out.push(StatementTrace {
+                        id: id as u32,
+                        layer_applies: self.layer_applies(st.layer, app),
+                        action: false,
+                        principal: None,
+                        resource: self.resource_matches(st, req.resource, &action, ctx),
+                        conditions: Vec::new(),
+                        applies: false,
+                    });
+                }
                 continue;
             }
             let principal = st

@@ -96,7 +96,11 @@ fn trace(
         resource: &probe.resource,
         preset,
     };
-    set.trace(&req, &set.bind(&ctx))
+    // Only statements whose action matched: the diagnoses read an untraced NotAction deny as
+    // one that exempts the action.
+    let mut t = set.trace(&req, &set.bind(&ctx));
+    t.retain(|t| t.action);
+    t
 }
 
 /// Why a request made without MFA (`preset`) was allowed. Checked in order: an MFA deny that

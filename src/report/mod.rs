@@ -168,8 +168,90 @@ pub struct TraceLine {
     pub statement: StatementRef,
     /// Whether it applied.
     pub applies: bool,
+    /// The statement's `NotAction` lists the request's action, so it cannot cover it.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub action_excluded: bool,
     /// Why not (or notes), one phrase each.
     pub notes: Vec<String>,
+}
+
+/// The patterns of `list` that match `text` (lower-cased first when `fold`), quoted.
+fn matching_patterns(list: &[String], text: &str, fold: bool) -> Vec<String> {
+    let text = if fold {
+        text.to_ascii_lowercase()
+    } else {
+        text.to_string()
+    };
+    list.iter()
+        .filter(|p| {
+            let p = if fold {
+                p.to_ascii_lowercase()
+            } else {
+                p.to_string()
+            };
+            crate::values::Wildcard::new(&p).matches(&text)
+        })
+        .map(|p| format!("\"{p}\""))
+        .collect()
+}
+
+/// "NotAction [...] excludes ACTION (it matches "iam:*"), so this statement does not cover it".
+fn not_action_note(req: &Request<'_>, st: &crate::policy::Statement) -> String {
+    let hit = matching_patterns(&st.action.patterns, req.action, true);
+    format!(
+        "{} is excluded by NotAction [{}]{}: this {:?} does not cover it",
+        req.action,
+        st.action.patterns.join(", "),
+        if hit.is_empty() {
+            String::new()
+        } else {
+            format!(" (it matches {})", hit.join(", "))
+        },
+        st.effect,
+    )
+}
+
+/// Why the resource did not match: not listed in `Resource`, or excluded by `NotResource`.
+fn resource_note(req: &Request<'_>, st: &crate::policy::Statement) -> String {
+    match &st.resource {
+        Some(r) if r.negated => {
+            let hit = matching_patterns(&r.patterns, req.resource, false);
+            format!(
+                "resource {} is excluded by NotResource [{}]{}",
+                req.resource,
+                r.patterns.join(", "),
+                if hit.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (it matches {})", hit.join(", "))
+                }
+            )
+        }
+        _ => format!("resource {} not matched", req.resource),
+    }
+}
+
+/// For a failed expectation: the statements that would have covered the request but for a
+/// `NotAction` that lists its action or a `NotResource` that lists its resource (in layers that
+/// take part in the request), one phrase each: `label: note`.
+pub fn exclusions<L: KeyLookup>(set: &PolicySet, req: &Request<'_>, ctx: &L) -> Vec<String> {
+    let mut out = Vec::new();
+    for t in set.trace(req, ctx) {
+        if !t.layer_applies {
+            continue;
+        }
+        let (_, _, pi, si) = set.statement_info(t.id);
+        let st = &set.policies()[pi].policy.statements[si];
+        let note = if !t.action {
+            not_action_note(req, st)
+        } else if !t.resource && st.resource.as_ref().is_some_and(|r| r.negated) {
+            resource_note(req, st)
+        } else {
+            continue;
+        };
+        out.push(format!("{}: {note}", statement_ref(set, t.id).label));
+    }
+    out
 }
 
 /// Builds the explanation of an outcome.
@@ -193,6 +275,17 @@ pub fn explain<L: KeyLookup>(
                 _ => "identity-based policies, boundaries and session policies cannot be attached to the root user (or a service/anonymous caller): ignored".to_string(),
             });
         }
+        if !t.action {
+            notes.push(not_action_note(req, st));
+            lines.push(TraceLine {
+                id: t.id,
+                statement: sref,
+                applies: false,
+                action_excluded: true,
+                notes,
+            });
+            continue;
+        }
         if t.principal == Some(false) {
             notes.push("principal does not match the caller".into());
         }
@@ -200,7 +293,7 @@ pub fn explain<L: KeyLookup>(
             settings.push("notprincipal_requires_parent_arns".to_string());
         }
         if !t.resource {
-            notes.push(format!("resource {} not matched", req.resource));
+            notes.push(resource_note(req, st));
         }
         for c in &t.conditions {
             let cond = &st.conditions[c.index];
@@ -231,6 +324,7 @@ pub fn explain<L: KeyLookup>(
             id: t.id,
             statement: sref,
             applies: t.applies,
+            action_excluded: false,
             notes,
         });
     }
@@ -253,7 +347,7 @@ pub fn explain<L: KeyLookup>(
         settings.push("role_session_mfa_from_assume_role_params".into());
     }
     // A negated operator whose policy value holds a variable the request cannot resolve.
-    for l in &lines {
+    for l in lines.iter().filter(|l| !l.action_excluded) {
         let (_, _, pi, si) = set.statement_info(l.id);
         let st = &set.policies()[pi].policy.statements[si];
         let unresolved = st.conditions.iter().any(|c| {
@@ -330,12 +424,28 @@ impl Explanation {
                 d.effect
             ));
         }
-        if !self.statements.is_empty() {
+        let (excluded, matched): (Vec<&TraceLine>, Vec<&TraceLine>) =
+            self.statements.iter().partition(|l| l.action_excluded);
+        if !matched.is_empty() {
             s.push_str("statements whose action matched:\n");
-            for l in &self.statements {
+            for l in matched {
                 s.push_str(&format!(
                     "  {} {} [{} {:?}]\n",
                     if l.applies { "applies " } else { "no match" },
+                    l.statement.with_location(),
+                    l.statement.layer,
+                    l.statement.effect
+                ));
+                for n in &l.notes {
+                    s.push_str(&format!("      {n}\n"));
+                }
+            }
+        }
+        if !excluded.is_empty() {
+            s.push_str("statements whose NotAction excludes the action:\n");
+            for l in excluded {
+                s.push_str(&format!(
+                    "  excluded {} [{} {:?}]\n",
                     l.statement.with_location(),
                     l.statement.layer,
                     l.statement.effect
