@@ -40,7 +40,7 @@ fn requests(set: &PolicySet, principal: &Principal, n: usize) -> Vec<(RequestSpe
                 preset: Preset::parse(j.get("context").unwrap().as_str().unwrap()).unwrap(),
                 keys: read_context_keys(j.get("context_keys").unwrap(), "").unwrap(),
             };
-            let ctx = request_context_at(principal, &spec, set.settings(), NOW);
+            let ctx = request_context_at(set, principal, &spec, NOW);
             let slots = set.bind(&ctx);
             (spec, slots)
         })
@@ -67,7 +67,7 @@ fn small(c: &mut Criterion) {
             preset,
             keys: vec![],
         };
-        let slots = set.bind(&request_context_at(p, &s, set.settings(), NOW));
+        let slots = set.bind(&request_context_at(&set, p, &s, NOW));
         (s, slots)
     };
     let allowed = mk("s3:ListAllMyBuckets", Preset::ConsoleMfa);

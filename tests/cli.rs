@@ -441,3 +441,116 @@ fn dash_reads_a_policy_from_stdin() {
     assert_eq!(o.status.code(), Some(0));
     assert!(stdout(&o).contains("decision: allowed"));
 }
+
+#[test]
+fn eval_names_the_aws_managed_policy_service_rule() {
+    let o = iamsim(&[
+        "eval",
+        "--identity",
+        "testdata/policies/admin.json",
+        "--action",
+        "iam:CreatePolicyVersion",
+        "--resource",
+        "arn:aws:iam::aws:policy/AdministratorAccess",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("decision: implicitDeny"), "{out}");
+    assert!(
+        out.contains(
+            "AWS managed policies (arn:aws:iam::aws:policy/...) cannot be edited or deleted"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("rule:     aws-managed-policy-read-only"),
+        "{out}"
+    );
+    let o = iamsim(&[
+        "eval",
+        "--identity",
+        "testdata/policies/admin.json",
+        "--action",
+        "iam:CreatePolicyVersion",
+        "--resource",
+        "arn:aws:iam::aws:policy/AdministratorAccess",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        v["explanation"]["service_rule"],
+        "aws-managed-policy-read-only"
+    );
+}
+
+#[test]
+fn eval_context_carries_the_resource_account_from_the_arn() {
+    let o = iamsim(&[
+        "eval",
+        "--identity",
+        "testdata/policies/admin.json",
+        "--action",
+        "sqs:SendMessage",
+        "--resource",
+        "arn:aws:sqs:us-east-1:444455556666:q",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["context_keys"]["aws:ResourceAccount"], "444455556666");
+    // Another account's queue: cross-account, so the identity allow alone is not enough.
+    assert_eq!(v["explanation"]["decision"], "implicitDeny");
+    assert_eq!(o.status.code(), Some(1));
+}
+
+#[test]
+fn eval_and_test_name_the_statement_whose_not_action_excludes_the_action() {
+    // PowerUserAccess allows everything but iam:*, organizations:* and account:*.
+    let o = iamsim(&[
+        "eval",
+        "--identity",
+        "testdata/policies/power-user-access.json",
+        "--action",
+        "iam:CreateUser",
+        "--resource",
+        "arn:aws:iam::111122223333:user/bob",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("decision: implicitDeny"), "{out}");
+    assert!(
+        out.contains("statements whose NotAction excludes the action:\n  excluded testdata/policies/power-user-access.json#0 (testdata/policies/power-user-access.json:4:5) [identity Allow]"),
+        "{out}"
+    );
+    assert!(
+        out.contains("iam:CreateUser is excluded by NotAction [iam:*, organizations:*, account:*] (it matches \"iam:*\"): this Allow does not cover it"),
+        "{out}"
+    );
+
+    let dir = std::env::temp_dir().join(format!("iamsim-cli-notaction-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = dir.join("power-user.json");
+    std::fs::write(
+        &f,
+        r#"{"tests":[
+          {"name":"power users create users","identity_policies":[{"Version":"2012-10-17","Statement":{"Sid":"NotIam","Effect":"Allow","NotAction":["iam:*","organizations:*","account:*"],"Resource":"*"}}],
+           "action":"iam:CreateUser","resource":"arn:aws:iam::111122223333:user/bob","expect":"allowed"},
+          {"name":"no secrets","identity_policies":[{"Version":"2012-10-17","Statement":{"Sid":"NotSecret","Effect":"Allow","Action":"s3:GetObject","NotResource":"arn:aws:s3:::secret/*"}}],
+           "action":"s3:GetObject","resource":"arn:aws:s3:::secret/k","expect":"allowed"}]}"#,
+    )
+    .unwrap();
+    let o = iamsim(&["test", f.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert!(
+        out.contains("power users create users: expected allowed, got implicitDeny (")
+            && out.contains("; identity_policies[0]#NotIam: iam:CreateUser is excluded by NotAction [iam:*, organizations:*, account:*] (it matches \"iam:*\"): this Allow does not cover it)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("; identity_policies[0]#NotSecret: resource arn:aws:s3:::secret/k is excluded by NotResource [arn:aws:s3:::secret/*] (it matches \"arn:aws:s3:::secret/*\"))"),
+        "{out}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -5,7 +5,7 @@ pub mod credreport;
 pub mod export;
 
 use crate::compile::{PolicySet, Scenario, Slots};
-use crate::context::{build_context, Preset, Principal};
+use crate::context::{Preset, Principal};
 use crate::eval::{Decision, Outcome, Request};
 use crate::policy::{Effect, Policy, PolicyKind};
 use crate::report::{statement_ref, StatementRef};
@@ -167,7 +167,9 @@ struct Eval<'a> {
 
 impl Eval<'_> {
     fn run(&self, action: &str, resource: &str, preset: Preset) -> (Outcome, Slots) {
-        let ctx = build_context(&self.principal, preset, self.set.settings(), self.now);
+        let ctx = self
+            .set
+            .context(&self.principal, preset, resource, self.now);
         let slots = self.set.bind(&ctx);
         let req = Request {
             principal: &self.principal,
@@ -198,7 +200,7 @@ impl Eval<'_> {
         traces.sort_by_key(|t| self.set.statement_info(t.id).1 == Effect::Allow);
         for t in traces {
             let (layer, effect, pi, si) = self.set.statement_info(t.id);
-            if t.applies || !t.layer_applies {
+            if t.applies || !t.layer_applies || !t.action {
                 continue;
             }
             let st = &self.set.policies()[pi].policy.statements[si];
@@ -707,7 +709,7 @@ fn role_finding(
         };
         let set = PolicySet::compile(&sc).map_err(|e| format!("role {}: {e}", r.name))?;
         for &preset in caller.presets {
-            let mut ctx = build_context(&principal, preset, set.settings(), now);
+            let mut ctx = set.context(&principal, preset, &r.arn, now);
             // A third party given the ExternalId passes it: simulate that caller.
             if let Some(x) = &external_id {
                 ctx.set_one("sts:ExternalId", x.clone());
@@ -756,7 +758,7 @@ fn role_finding(
     let mut grant_stmt = None;
     for (action, tmpl) in SAMPLED_ACTIONS {
         let resource = resource_for(tmpl, account, "someone");
-        let ctx = build_context(&principal, Preset::Role, set.settings(), now);
+        let ctx = set.context(&principal, Preset::Role, &resource, now);
         let req = Request {
             principal: &principal,
             action,

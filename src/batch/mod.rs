@@ -6,8 +6,10 @@
 //! `{"line":N,"error":...}`.
 //!
 //! The per-line work is kept small:
-//! * a request context per (principal, preset) is built and bound once ([`build_context`] +
-//!   [`PolicySet::bind`]) and kept as a template [`Slots`];
+//! * a request context per (principal, preset) is built and bound once
+//!   ([`PolicySet::principal_context`] + [`PolicySet::bind`]) and kept as a template [`Slots`];
+//!   the keys that depend on the line's resource (`aws:ResourceAccount`) are written into the
+//!   working copy per line, only when a policy refers to them;
 //! * a line is read by a scanner that borrows from the input and accepts only the plain shape
 //!   (strings without escapes, scalar values, known fields); `context_keys` whose lower-cased
 //!   name no policy refers to are skipped (they cannot change the decision), the others are
@@ -18,7 +20,7 @@
 //!   `iamsim test` reads a case. Both paths give the same output for the same line.
 
 use crate::compile::{KeyId, PolicySet, Slots};
-use crate::context::{build_context, CtxValue, Principal, PRESETS};
+use crate::context::{CtxValue, Principal, PRESETS};
 use crate::diag::InputError;
 use crate::eval::{Decision, Missing, Outcome, Request};
 use crate::scenario::{read_request, request_context_at, Fields};
@@ -310,7 +312,7 @@ impl Worker<'_, '_> {
             Ok(r) => r,
             Err(e) => return error_line(out, stats, n, &input_error(&e)),
         };
-        let ctx = request_context_at(principal, &req, b.set.settings(), b.now);
+        let ctx = request_context_at(b.set, principal, &req, b.now);
         let slots = b.set.bind(&ctx);
         let r = Request {
             principal,
@@ -354,6 +356,7 @@ impl Worker<'_, '_> {
             },
         };
         self.prepare(t, preset_ix);
+        self.resource_keys(t, resource);
         for i in 0..self.entries.len() {
             let e = self.entries[i];
             let id = match self.classify(i, s(e.key)) {
@@ -366,19 +369,11 @@ impl Worker<'_, '_> {
             self.dirty.push(id);
             match e.value {
                 FastValue::One(a, b) => {
-                    let v = &text[a as usize..b as usize];
-                    match slot {
-                        Some(CtxValue::One(d)) => {
-                            d.clear();
-                            d.push_str(v);
-                        }
-                        _ => {
-                            let mut d = std::mem::take(&mut self.spare[id as usize]);
-                            d.clear();
-                            d.push_str(v);
-                            *slot = Some(CtxValue::One(d));
-                        }
-                    }
+                    set_one(
+                        slot,
+                        &text[a as usize..b as usize],
+                        &mut self.spare[id as usize],
+                    );
                 }
                 FastValue::Many(a, b) => {
                     let vs = self.items[a as usize..b as usize]
@@ -457,12 +452,62 @@ impl Worker<'_, '_> {
         Some(i)
     }
 
+    /// Writes the keys derived from the requested resource (`aws:ResourceAccount`,
+    /// `aws:ResourceOrgID`, `aws:ResourceOrgPaths`) into `work`,
+    /// as the full path's [`PolicySet::context`] puts them in the context before the overrides.
+    /// Only keys a policy refers to are written, and only when their value changes: they are
+    /// the one exception to "`work` equals the template outside `dirty`" (every line sets them
+    /// right after [`Worker::prepare`], and an override of one marks it dirty as usual).
+    #[inline]
+    fn resource_keys(&mut self, t: usize, resource: &str) {
+        let set = self.batch.set;
+        let ids = set.resource_key_ids();
+        if ids.is_empty() {
+            return;
+        }
+        let k = set.resource_keys(&self.tmpls[t].principal, resource);
+        if let Some(id) = ids.account {
+            let i = id as usize;
+            match k.account {
+                Some(a) => set_one(&mut self.work.values[i], a, &mut self.spare[i]),
+                None => {
+                    if let Some(CtxValue::One(d)) = self.work.values[i].take() {
+                        self.spare[i] = d;
+                    }
+                }
+            }
+        }
+        if let Some(id) = ids.org_id {
+            let i = id as usize;
+            match k.org {
+                Some((org, _)) => set_one(&mut self.work.values[i], org, &mut self.spare[i]),
+                None => {
+                    if let Some(CtxValue::One(d)) = self.work.values[i].take() {
+                        self.spare[i] = d;
+                    }
+                }
+            }
+        }
+        if let Some(id) = ids.org_paths {
+            let slot = &mut self.work.values[id as usize];
+            match k.org {
+                Some((_, path)) => match slot {
+                    Some(CtxValue::Many(v)) if v.len() == 1 && v[0] == path => {}
+                    _ => *slot = Some(CtxValue::Many(vec![path.to_string()])),
+                },
+                None => *slot = None,
+            }
+        }
+    }
+
     /// Makes `work` equal to the bound context of template `t` with preset `p`.
     fn prepare(&mut self, t: usize, p: usize) {
         let b = self.batch;
         let tmpl = &mut self.tmpls[t];
         let src = tmpl.slots[p].get_or_insert_with(|| {
-            let ctx = build_context(&tmpl.principal, PRESETS[p].0, b.set.settings(), b.now);
+            let ctx = b
+                .set
+                .principal_context(&tmpl.principal, PRESETS[p].0, b.now);
             Box::new(b.set.bind(&ctx))
         });
         if self.cur == Some((t, p)) {
@@ -476,6 +521,25 @@ impl Worker<'_, '_> {
             }
             self.dirty.clear();
             self.cur = Some((t, p));
+        }
+    }
+}
+
+/// Sets a single value, reusing the string already in the slot or the spare one.
+#[inline]
+fn set_one(slot: &mut Option<CtxValue>, v: &str, spare: &mut String) {
+    match slot {
+        Some(CtxValue::One(d)) => {
+            if d != v {
+                d.clear();
+                d.push_str(v);
+            }
+        }
+        _ => {
+            let mut d = std::mem::take(spare);
+            d.clear();
+            d.push_str(v);
+            *slot = Some(CtxValue::One(d));
         }
     }
 }
@@ -534,6 +598,7 @@ impl Batch<'_> {
                 }
                 Missing::ResourceCrossAccount => out.extend_from_slice(b"resourceCrossAccount"),
                 Missing::TrustPolicy => out.extend_from_slice(b"trustPolicy"),
+                Missing::KeyPolicy => out.extend_from_slice(b"keyPolicy"),
                 Missing::ResourcePolicy => out.extend_from_slice(b"resourcePolicy"),
             }
             out.push(b'"');
@@ -936,6 +1001,192 @@ mod tests {
             assert_eq!(a, b, "line {}: {}", i + 1, input[i]);
         }
         assert_eq!(fast.lines().count(), input.len());
+    }
+
+    #[test]
+    fn missing_key_policy_is_labelled_key_policy_and_missing_trust_policy_trust_policy() {
+        let (p, _) = parse_policy_text(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#,
+            "p.json",
+            "p",
+            PolicyKind::Identity,
+            ParseOptions::default(),
+        )
+        .unwrap();
+        let set = PolicySet::compile(&Scenario {
+            identity: vec![p],
+            ..Default::default()
+        })
+        .unwrap();
+        let input = [
+            r#"{"action":"kms:Decrypt","resource":"arn:aws:kms:us-east-1:111122223333:key/k1"}"#,
+            r#"{"action":"sts:AssumeRole","resource":"arn:aws:iam::111122223333:role/r"}"#,
+        ]
+        .join("\n");
+        for slow in [false, true] {
+            let out = run(&set, &input, slow);
+            let lines: Vec<&str> = out.lines().collect();
+            assert!(
+                lines[0].contains(r#""missing":"keyPolicy""#),
+                "{}",
+                lines[0]
+            );
+            assert!(
+                lines[1].contains(r#""missing":"trustPolicy""#),
+                "{}",
+                lines[1]
+            );
+        }
+    }
+
+    fn perimeter_set(resource_account: Option<&str>) -> PolicySet {
+        let (p, _) = parse_policy_text(
+            r#"{"Version":"2012-10-17","Statement":[
+              {"Sid":"All","Effect":"Allow","Action":"*","Resource":"*"},
+              {"Sid":"Perimeter","Effect":"Deny","Action":"*","Resource":"*",
+               "Condition":{"StringNotEqualsIfExists":{"aws:ResourceAccount":"111122223333"}}}]}"#,
+            "p.json",
+            "p",
+            PolicyKind::Identity,
+            ParseOptions::default(),
+        )
+        .unwrap();
+        PolicySet::compile(&Scenario {
+            identity: vec![p],
+            resource_account: resource_account.map(str::to_string),
+            ..Default::default()
+        })
+        .unwrap()
+    }
+
+    const RESOURCE_LINES: &[&str] = &[
+        r#"{"action":"sqs:SendMessage","resource":"arn:aws:sqs:us-east-1:111122223333:q"}"#,
+        r#"{"action":"sqs:SendMessage","resource":"arn:aws:sqs:us-east-1:444455556666:q"}"#,
+        r#"{"action":"s3:GetObject","resource":"arn:aws:s3:::b/k"}"#,
+        r#"{"action":"s3:GetObject","resource":"arn:aws:s3:::b/k","principal":"arn:aws:iam::444455556666:user/bob"}"#,
+        r#"{"action":"sqs:SendMessage","resource":"arn:aws:sqs:us-east-1:444455556666:q","context_keys":{"aws:ResourceAccount":"111122223333"}}"#,
+        r#"{"action":"sqs:SendMessage","resource":"arn:aws:sqs:us-east-1:444455556666:q","context_keys":{"aws:resourceaccount":null}}"#,
+        r#"{"action":"sqs:SendMessage","resource":"arn:aws:sqs:us-east-1:444455556666:q","context":"console"}"#,
+        r#"{"action":"s3:GetObject","resource":"*","context":"console"}"#,
+        r#"{"action":"s3:GetObject","principal":"anonymous"}"#,
+    ];
+
+    #[test]
+    fn resource_account_key_is_set_per_line_and_fast_and_full_paths_agree() {
+        for ra in [None, Some("444455556666")] {
+            let set = perimeter_set(ra);
+            let mut input: Vec<&str> = RESOURCE_LINES.to_vec();
+            input.extend(RESOURCE_LINES.iter().rev());
+            input.extend(RESOURCE_LINES);
+            let text = input.join("\n");
+            let (fast, st) = run_stats(&set, &text, false);
+            assert_eq!(st.slow_path, 0);
+            let slow = run(&set, &text, true);
+            for (i, (a, b)) in fast.lines().zip(slow.lines()).enumerate() {
+                assert_eq!(
+                    a,
+                    b,
+                    "resource_account {ra:?}, line {}: {}",
+                    i + 1,
+                    input[i]
+                );
+            }
+            let d: Vec<bool> = fast
+                .lines()
+                .take(RESOURCE_LINES.len())
+                .map(|l| l.contains("explicitDeny"))
+                .collect();
+            let expect = match ra {
+                // From the ARN, else the caller's account (bob's is 444455556666).
+                // A removed key is absent, so the IfExists condition holds.
+                None => [false, true, false, true, false, true, true, false, false],
+                // The scenario's resource_account wins over the ARN; an override wins over it.
+                Some(_) => [true, true, true, true, false, true, true, true, false],
+            };
+            assert_eq!(d, expect, "resource_account {ra:?}:\n{fast}");
+        }
+    }
+
+    #[test]
+    fn organization_keys_are_set_per_caller_and_resource_and_fast_and_full_paths_agree() {
+        let (p, _) = parse_policy_text(
+            r#"{"Version":"2012-10-17","Statement":[
+              {"Sid":"All","Effect":"Allow","Action":"*","Resource":"*"},
+              {"Sid":"OrgCallers","Effect":"Deny","Action":"*","Resource":"*",
+               "Condition":{"StringNotEqualsIfExists":{"aws:PrincipalOrgID":"o-a1b2c3d4e5"}}},
+              {"Sid":"OrgResources","Effect":"Deny","Action":"*","Resource":"*",
+               "Condition":{"StringNotEquals":{"aws:ResourceOrgID":"o-a1b2c3d4e5"}}},
+              {"Sid":"SecretOu","Effect":"Deny","Action":"sqs:*","Resource":"*",
+               "Condition":{"ForAnyValue:StringLike":{"aws:ResourceOrgPaths":"*/ou-ab12-secret/"}}}]}"#,
+            "p.json",
+            "p",
+            PolicyKind::Identity,
+            ParseOptions::default(),
+        )
+        .unwrap();
+        let org = crate::context::Organization {
+            id: "o-a1b2c3d4e5".into(),
+            accounts: [
+                ("111122223333", "o-a1b2c3d4e5/r-ab12/ou-ab12-public/"),
+                ("555566667777", "o-a1b2c3d4e5/r-ab12/ou-ab12-secret/"),
+                ("444455556666", "o-a1b2c3d4e5/r-ab12/"),
+            ]
+            .into_iter()
+            .map(|(a, p)| (a.to_string(), p.to_string()))
+            .collect(),
+        };
+        let set = PolicySet::compile(&Scenario {
+            identity: vec![p],
+            organization: Some(org),
+            ..Default::default()
+        })
+        .unwrap();
+        let lines = [
+            r#"{"action":"sqs:SendMessage","resource":"arn:aws:sqs:us-east-1:111122223333:q"}"#,
+            r#"{"action":"sqs:SendMessage","resource":"arn:aws:sqs:us-east-1:555566667777:q"}"#,
+            r#"{"action":"s3:GetObject","resource":"arn:aws:sqs:us-east-1:555566667777:q"}"#,
+            r#"{"action":"sqs:SendMessage","resource":"arn:aws:sqs:us-east-1:999988887777:q"}"#,
+            r#"{"action":"s3:GetObject","resource":"arn:aws:s3:::b/k","principal":"arn:aws:iam::999988887777:user/eve"}"#,
+            r#"{"action":"s3:GetObject","resource":"arn:aws:s3:::b/k","principal":"arn:aws:iam::444455556666:user/bob"}"#,
+            r#"{"action":"sqs:SendMessage","resource":"arn:aws:sqs:us-east-1:555566667777:q","context_keys":{"aws:ResourceOrgPaths":["o-a1b2c3d4e5/r-ab12/"]}}"#,
+            r#"{"action":"sqs:SendMessage","resource":"arn:aws:sqs:us-east-1:999988887777:q","context_keys":{"aws:ResourceOrgID":"o-a1b2c3d4e5"}}"#,
+        ];
+        let mut input: Vec<&str> = lines.to_vec();
+        input.extend(lines.iter().rev());
+        input.extend(lines);
+        let text = input.join("\n");
+        let (fast, st) = run_stats(&set, &text, false);
+        assert_eq!(st.slow_path, 0);
+        let slow = run(&set, &text, true);
+        for (i, (a, b)) in fast.lines().zip(slow.lines()).enumerate() {
+            assert_eq!(a, b, "line {}: {}", i + 1, input[i]);
+        }
+        let deciding: Vec<&str> = fast
+            .lines()
+            .take(lines.len())
+            .map(|l| {
+                ["All", "OrgCallers", "OrgResources", "SecretOu"]
+                    .into_iter()
+                    .find(|s| l.contains(&format!("\"p#{s}\"")))
+                    .unwrap_or("none")
+            })
+            .collect();
+        assert_eq!(
+            deciding,
+            // Other accounts' queues are cross-account without a queue policy: "none" means
+            // no deny applied (the implicit deny of the missing queue policy).
+            [
+                "All",
+                "SecretOu",
+                "none",
+                "OrgResources",
+                "OrgCallers",
+                "All",
+                "none",
+                "none"
+            ],
+            "{fast}"
+        );
     }
 
     #[test]

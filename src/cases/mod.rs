@@ -238,15 +238,16 @@ impl TestResult {
 pub fn run_test(t: &CaseTest) -> Result<TestResult, InputError> {
     let set = PolicySet::compile(&t.scenario.scenario)
         .map_err(|e| InputError::at("", t.pos, &t.name, e.0))?;
-    let ctx = request_context(&t.scenario.principal, &t.request, set.settings());
+    let ctx = request_context(&set, &t.scenario.principal, &t.request);
     let req = Request {
         principal: &t.scenario.principal,
         action: &t.request.action,
         resource: &t.request.resource,
         preset: t.request.preset,
     };
-    let outcome = set.evaluate(&req, &set.bind(&ctx));
-    let deciding = if outcome.statements.is_empty() {
+    let slots = set.bind(&ctx);
+    let outcome = set.evaluate(&req, &slots);
+    let mut deciding = if outcome.statements.is_empty() {
         crate::report::reason(&set, &req, &outcome)
     } else {
         outcome
@@ -256,6 +257,13 @@ pub fn run_test(t: &CaseTest) -> Result<TestResult, InputError> {
             .collect::<Vec<_>>()
             .join(", ")
     };
+    if outcome.decision != t.expect {
+        // What kept a statement from covering the request is often the surprise.
+        for e in crate::report::exclusions(&set, &req, &slots) {
+            deciding.push_str("; ");
+            deciding.push_str(&e);
+        }
+    }
     Ok(TestResult {
         name: t.name.clone(),
         expect: t.expect,

@@ -95,7 +95,7 @@ pub fn run(args: &EvalArgs, out: &mut Output) -> CmdResult {
         preset,
         keys,
     };
-    let ctx = request_context(&spec.principal, &rs, set.settings());
+    let ctx = request_context(&set, &spec.principal, &rs);
     let slots = set.bind(&ctx);
     let req = Request {
         principal: &spec.principal,

@@ -73,7 +73,7 @@ pub fn run(args: &SimulateArgs, out: &mut Output) -> CmdResult {
                 preset: input.preset,
                 keys: input.keys.clone(),
             };
-            let ctx = request_context(&spec.principal, &rs, set.settings());
+            let ctx = request_context(&set, &spec.principal, &rs);
             let slots = set.bind(&ctx);
             let req = Request {
                 principal: &spec.principal,

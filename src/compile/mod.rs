@@ -15,7 +15,9 @@
 pub(crate) mod condition;
 pub use condition::CondReason;
 
-use crate::context::{Context, CtxValue, Principal, PrincipalKind};
+use crate::context::{
+    build_context, Context, CtxValue, Organization, Preset, Principal, PrincipalKind,
+};
 use crate::policy::{Effect, Policy, Version};
 use crate::settings::Settings;
 pub use crate::values::Wildcard;
@@ -432,10 +434,14 @@ pub struct Scenario {
     pub rcps: Vec<Vec<Policy>>,
     /// The resource-based policy of the requested resource.
     pub resource_policy: Option<Policy>,
-    /// The resource's account; `None` means the principal's account.
+    /// The resource's account; `None` means the account in the resource ARN, else the
+    /// principal's account (per request: [`PolicySet::resource_owner`]).
     pub resource_account: Option<String>,
     /// The principal's account is the organization's management account.
     pub management_account: bool,
+    /// The organization the accounts belong to: sets the `aws:PrincipalOrg*` and
+    /// `aws:ResourceOrg*` keys for member accounts. `None`: no organization keys.
+    pub organization: Option<Organization>,
     /// Engine settings.
     pub settings: Settings,
 }
@@ -465,10 +471,42 @@ pub struct PolicySet {
     pub(crate) has_session_policy: bool,
     pub(crate) has_resource_policy: bool,
     pub(crate) resource_account: Option<String>,
+    pub(crate) organization: Option<Organization>,
     pub(crate) management_account: bool,
     pub(crate) settings: Settings,
     pub(crate) key_principal_arn: KeyId,
     pub(crate) key_userid: KeyId,
+    /// The keys whose value depends on the requested resource, where a policy refers to them.
+    pub(crate) resource_key_ids: ResourceKeyIds,
+}
+
+/// The key ids of the request-context keys derived from the requested resource (semantics
+/// §4.1), each `None` when no policy of the set refers to the key (then it is never bound).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ResourceKeyIds {
+    /// `aws:ResourceAccount`.
+    pub account: Option<KeyId>,
+    /// `aws:ResourceOrgID`.
+    pub org_id: Option<KeyId>,
+    /// `aws:ResourceOrgPaths` (multivalued).
+    pub org_paths: Option<KeyId>,
+}
+
+impl ResourceKeyIds {
+    /// Whether no policy refers to any of them.
+    pub fn is_empty(&self) -> bool {
+        self.account.is_none() && self.org_id.is_none() && self.org_paths.is_none()
+    }
+}
+
+/// The values of the resource-derived keys for one request ([`PolicySet::resource_keys`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ResourceKeys<'a> {
+    /// `aws:ResourceAccount`: the account that owns the resource, if known.
+    pub account: Option<&'a str>,
+    /// `aws:ResourceOrgID` and the one `aws:ResourceOrgPaths` value, when the resource's
+    /// account is a member of the scenario's organization.
+    pub org: Option<(&'a str, &'a str)>,
 }
 
 impl PolicySet {
@@ -490,10 +528,12 @@ impl PolicySet {
             has_session_policy: !s.session.is_empty(),
             has_resource_policy: s.resource_policy.is_some(),
             resource_account: s.resource_account.clone(),
+            organization: s.organization.clone(),
             management_account: s.management_account,
             settings: s.settings.clone(),
             key_principal_arn: 0,
             key_userid: 0,
+            resource_key_ids: ResourceKeyIds::default(),
         };
         set.key_principal_arn = set.keys.intern("aws:principalarn");
         set.key_userid = set.keys.intern("aws:userid");
@@ -520,6 +560,11 @@ impl PolicySet {
             set.add_policy(p, Layer::Session);
         }
         set.index.finish(&set.stmts);
+        set.resource_key_ids = ResourceKeyIds {
+            account: set.keys.id("aws:resourceaccount"),
+            org_id: set.keys.id("aws:resourceorgid"),
+            org_paths: set.keys.id("aws:resourceorgpaths"),
+        };
         Ok(set)
     }
 
@@ -587,6 +632,68 @@ impl PolicySet {
             }
         }
         Slots { values }
+    }
+
+    /// The request context AWS presents for `principal` calling with `preset` on `resource`:
+    /// the principal-derived and preset keys ([`build_context`]), the organization keys, and the
+    /// keys derived from the scenario and the resource (`aws:ResourceAccount`,
+    /// `aws:ResourceOrgID`, `aws:ResourceOrgPaths`; semantics §4.1). `now` is epoch
+    /// seconds. Overrides (`context_keys`) go on top.
+    pub fn context(
+        &self,
+        principal: &Principal,
+        preset: Preset,
+        resource: &str,
+        now: i64,
+    ) -> Context {
+        let mut ctx = self.principal_context(principal, preset, now);
+        self.add_resource_keys(&mut ctx, principal, resource);
+        ctx
+    }
+
+    /// The part of [`PolicySet::context`] that does not depend on the resource (what a bulk run
+    /// binds once per caller and preset).
+    pub fn principal_context(&self, principal: &Principal, preset: Preset, now: i64) -> Context {
+        let mut ctx = build_context(principal, preset, &self.settings, now);
+        if let Some(org) = &self.organization {
+            org.set_principal_keys(&mut ctx, principal);
+        }
+        ctx
+    }
+
+    /// Adds the keys derived from the requested resource to a context.
+    pub fn add_resource_keys(&self, ctx: &mut Context, principal: &Principal, resource: &str) {
+        let k = self.resource_keys(principal, resource);
+        if let Some(a) = k.account {
+            ctx.set_one("aws:ResourceAccount", a);
+        }
+        if let Some((id, path)) = k.org {
+            ctx.set_one("aws:ResourceOrgID", id);
+            ctx.set(
+                "aws:ResourceOrgPaths",
+                CtxValue::Many(vec![path.to_string()]),
+            );
+        }
+    }
+
+    /// The values of the resource-derived keys for a request.
+    #[inline]
+    pub fn resource_keys<'a>(
+        &'a self,
+        principal: &'a Principal,
+        resource: &'a str,
+    ) -> ResourceKeys<'a> {
+        let account = self.resource_owner(principal, resource);
+        let org = match (&self.organization, account) {
+            (Some(o), Some(a)) => o.path(a).map(|p| (o.id.as_str(), p)),
+            _ => None,
+        };
+        ResourceKeys { account, org }
+    }
+
+    /// Which resource-derived keys the policies refer to (the only ones worth binding).
+    pub fn resource_key_ids(&self) -> ResourceKeyIds {
+        self.resource_key_ids
     }
 
     /// Number of compiled statements.

@@ -212,6 +212,50 @@ impl Principal {
     }
 }
 
+/// An AWS Organization as a scenario states it (cases.md `organization`): its id and the member
+/// accounts with their OU paths (`o-…/r-…/ou-…/`, root to parent OU, `/`-terminated, as
+/// `aws:PrincipalOrgPaths` values are written).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Organization {
+    /// The organization id, `o-` and 10 to 32 lower-case letters or digits.
+    pub id: String,
+    /// Member account id → its OU path.
+    pub accounts: std::collections::BTreeMap<String, String>,
+}
+
+impl Organization {
+    /// The OU path of a member account; `None` when the account is not listed.
+    pub fn path(&self, account: &str) -> Option<&str> {
+        self.accounts.get(account).map(String::as_str)
+    }
+
+    /// Sets `aws:PrincipalOrgID` and `aws:PrincipalOrgPaths` when the principal's account is a
+    /// member (semantics §4.1: only then are they present).
+    pub fn set_principal_keys(&self, ctx: &mut Context, principal: &Principal) {
+        if let Some(path) = principal.account.as_deref().and_then(|a| self.path(a)) {
+            ctx.set_one("aws:PrincipalOrgID", self.id.clone());
+            ctx.set(
+                "aws:PrincipalOrgPaths",
+                CtxValue::Many(vec![path.to_string()]),
+            );
+        }
+    }
+}
+
+/// The account that owns the requested resource (cases.md, semantics §4.1): the scenario's
+/// `resource_account` when given, else the account field of the resource ARN when it has one
+/// (`arn:aws:sqs:us-east-1:444455556666:q`), else the principal's account (S3 ARNs carry none).
+/// `None` only for a caller without an account on a resource without one.
+pub fn resource_account<'a>(
+    explicit: Option<&'a str>,
+    resource: &'a str,
+    principal: &'a Principal,
+) -> Option<&'a str> {
+    explicit
+        .or_else(|| crate::values::account::arn_account(resource))
+        .or(principal.account.as_deref())
+}
+
 /// A request-context preset: the way the caller reached AWS (cases.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 pub enum Preset {

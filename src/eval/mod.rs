@@ -68,8 +68,10 @@ pub enum Missing {
     Rcp(u8),
     /// Cross-account: the resource-based policy does not allow the caller.
     ResourceCrossAccount,
-    /// The role trust policy or KMS key policy does not allow the caller.
+    /// The role trust policy does not allow the caller.
     TrustPolicy,
+    /// The KMS key policy does not allow the caller.
+    KeyPolicy,
     /// No resource-based policy grants an anonymous caller or a service principal.
     ResourcePolicy,
 }
@@ -92,9 +94,25 @@ pub enum ServiceRule {
     FederatedIamSts,
     /// Role sessions cannot call `GetFederationToken`.
     RoleSessionFederationToken,
+    /// AWS managed policies (`arn:aws:iam::aws:policy/…`) cannot be edited or deleted.
+    AwsManagedPolicyReadOnly,
 }
 
 impl ServiceRule {
+    /// The rule's name as output formats write it (`aws-managed-policy-read-only`).
+    pub fn name(self) -> &'static str {
+        match self {
+            ServiceRule::GetCallerIdentity => "get-caller-identity",
+            ServiceRule::GetSessionTokenAllowed => "get-session-token-allowed",
+            ServiceRule::GetSessionTokenFromSession => "get-session-token-from-session",
+            ServiceRule::SessionTokenNoMfaIam => "session-token-no-mfa-iam",
+            ServiceRule::SessionTokenSts => "session-token-sts",
+            ServiceRule::FederatedIamSts => "federated-iam-sts",
+            ServiceRule::RoleSessionFederationToken => "role-session-federation-token",
+            ServiceRule::AwsManagedPolicyReadOnly => "aws-managed-policy-read-only",
+        }
+    }
+
     /// The rule in one sentence.
     pub fn describe(self) -> &'static str {
         match self {
@@ -105,6 +123,7 @@ impl ServiceRule {
             ServiceRule::SessionTokenSts => "GetSessionToken credentials can call only sts:AssumeRole and sts:GetCallerIdentity in STS",
             ServiceRule::FederatedIamSts => "GetFederationToken credentials cannot call IAM through the API, and in STS only sts:GetCallerIdentity",
             ServiceRule::RoleSessionFederationToken => "AssumeRole credentials cannot call sts:GetFederationToken or sts:GetSessionToken",
+            ServiceRule::AwsManagedPolicyReadOnly => "AWS managed policies (arn:aws:iam::aws:policy/...) cannot be edited or deleted: iam:CreatePolicyVersion, DeletePolicy, DeletePolicyVersion, SetDefaultPolicyVersion, TagPolicy and UntagPolicy on them never succeed, whatever the policies allow",
         }
     }
 }
@@ -214,6 +233,24 @@ pub(crate) struct Applicability {
 
 thread_local! {
     static CANDIDATES: RefCell<Vec<u32>> = RefCell::new(Vec::with_capacity(32));
+}
+
+/// Actions that would change a managed policy: never possible on an AWS managed policy (§1.9).
+const POLICY_EDIT_ACTIONS: &[&str] = &[
+    "iam:createpolicyversion",
+    "iam:deletepolicy",
+    "iam:deletepolicyversion",
+    "iam:setdefaultpolicyversion",
+    "iam:tagpolicy",
+    "iam:untagpolicy",
+];
+
+/// Whether `resource` is an AWS managed policy: `arn:PARTITION:iam::aws:policy/…`.
+fn is_aws_managed_policy(resource: &str) -> bool {
+    resource
+        .strip_prefix("arn:")
+        .and_then(|r| r.split_once(':'))
+        .is_some_and(|(_, rest)| rest.starts_with("iam::aws:policy/"))
 }
 
 const TRUST_ACTIONS: &[&str] = &[
@@ -357,40 +394,44 @@ impl PolicySet {
                 .filter_map(|e| e.grant_for(who, ctx, self))
                 .max();
         }
-        // NotPrincipal: applies to everyone not excepted (semantics §2.3).
-        let listed = |pred: &dyn Fn(&CPrincipalEntry) -> bool| {
-            p.entries
-                .iter()
-                .any(|e| matches!(e, CPrincipalEntry::Any) || pred(e))
-        };
-        let account = who.account.clone().unwrap_or_default();
-        let account_listed = listed(&|e| matches!(e, CPrincipalEntry::Account(a) if *a == account));
-        let self_listed = listed(&|e| match e {
-            CPrincipalEntry::User(a)
-            | CPrincipalEntry::SessionArn(a)
-            | CPrincipalEntry::Federated(a) => *a == who.arn,
-            CPrincipalEntry::Service(s) => {
-                matches!(&who.kind, PrincipalKind::Service { name } if name.eq_ignore_ascii_case(s))
+        // NotPrincipal: applies to everyone not excepted (semantics §2.3). The caller is the
+        // set {own ARN, role, account} (role sessions), {own ARN, account} (users, federated
+        // users), {account} (root), {itself} (services, anonymous); how the list names each.
+        if p.entries.iter().any(|e| matches!(e, CPrincipalEntry::Any)) {
+            return None;
+        }
+        let (mut own, mut role, mut account) = (false, false, false);
+        for e in &p.entries {
+            match e.grant_for(who, ctx, self) {
+                Some(GrantKind::Direct | GrantKind::SessionArn) => own = true,
+                Some(GrantKind::Entity) => role = true,
+                Some(GrantKind::Account) => account = true,
+                None => {}
             }
-            _ => false,
-        });
-        let role_listed =
-            listed(&|e| matches!(e.grant_for(who, ctx, self), Some(GrantKind::Entity)));
-        let set: Vec<bool> = match &who.kind {
+        }
+        // (listed, the grant an Allow makes through this element when it is not listed),
+        // most specific first.
+        let set: &[(bool, GrantKind)] = match &who.kind {
             PrincipalKind::User { .. } | PrincipalKind::FederatedUser { .. } => {
-                vec![self_listed, account_listed]
+                &[(own, GrantKind::Direct), (account, GrantKind::Account)]
             }
-            PrincipalKind::RoleSession { .. } => vec![self_listed, role_listed, account_listed],
-            PrincipalKind::Root => vec![account_listed],
-            PrincipalKind::Service { .. } => vec![self_listed],
-            PrincipalKind::Anonymous => vec![listed(&|_| false)],
+            PrincipalKind::RoleSession { .. } => &[
+                (own, GrantKind::Direct),
+                (role, GrantKind::Entity),
+                (account, GrantKind::Account),
+            ],
+            PrincipalKind::Root => &[(account, GrantKind::Direct)],
+            PrincipalKind::Service { .. } | PrincipalKind::Anonymous => &[(own, GrantKind::Direct)],
         };
-        let exempt = if self.settings.notprincipal_requires_parent_arns {
-            set.iter().all(|x| *x)
+        if self.settings.notprincipal_requires_parent_arns {
+            // Excepted only when every element is listed; otherwise the statement reaches the
+            // caller through the most specific element not listed: an Allow excepting a user
+            // still grants through the user's account, which delegates to the user's identity
+            // policies (an account grant), never a grant to the user itself.
+            set.iter().find(|(listed, _)| !listed).map(|(_, g)| *g)
         } else {
-            set.iter().any(|x| *x)
-        };
-        (!exempt).then_some(GrantKind::Direct)
+            (!set.iter().any(|(listed, _)| *listed)).then_some(GrantKind::Direct)
+        }
     }
 
     pub(crate) fn applicability<L: KeyLookup>(
@@ -407,12 +448,8 @@ impl PolicySet {
         let slr = p.is_service_linked_role(pa);
         let scp = self.scp_levels > 0 && !self.management_account && p.is_iam() && !slr;
         let service = split_action(action).map(|x| x.0).unwrap_or("");
-        let resource_in_mgmt = self.management_account
-            && match (&self.resource_account, &p.account) {
-                (None, _) => true,
-                (Some(r), Some(a)) => r == a,
-                _ => false,
-            };
+        let resource_in_mgmt =
+            self.management_account && self.resource_owner(p, req.resource) == p.account.as_deref();
         let rcp = self.rcp_levels > 0
             && self.settings.rcp_enabled
             && self
@@ -429,6 +466,12 @@ impl PolicySet {
                 | PrincipalKind::FederatedUser { .. }
         );
         Applicability { scp, rcp, identity }
+    }
+
+    /// The account that owns the requested resource: the scenario's `resource_account`, else
+    /// the account in the resource ARN, else the caller's ([`crate::context::resource_account`]).
+    pub fn resource_owner<'a>(&'a self, who: &'a Principal, resource: &'a str) -> Option<&'a str> {
+        crate::context::resource_account(self.resource_account.as_deref(), resource, who)
     }
 
     /// Service behaviour outside the policy language (semantics §1.3 step 0, §1.9).
@@ -483,16 +526,28 @@ impl PolicySet {
                 return deny(ServiceRule::RoleSessionFederationToken);
             }
         }
+        if service == "iam"
+            && POLICY_EDIT_ACTIONS.contains(&action)
+            && is_aws_managed_policy(req.resource)
+        {
+            return deny(ServiceRule::AwsManagedPolicyReadOnly);
+        }
         None
     }
 
     /// Whether the request is governed by a role trust policy (`sts:AssumeRole*` and friends on
-    /// a role) or a KMS key policy (a `kms:` action on a key or alias), which must allow the
-    /// caller themselves: an identity allow alone is never enough (semantics §1.9).
-    pub(crate) fn needs_trust_or_key_policy(action: &str, resource: &str) -> bool {
-        (TRUST_ACTIONS.contains(&action) && resource.contains(":role/"))
-            || (action.starts_with("kms:")
-                && (resource.contains(":key/") || resource.contains(":alias/")))
+    /// a role) or a KMS key policy (a `kms:` action on a key), which must allow the caller
+    /// themselves: an identity allow alone is never enough (semantics §1.9). Which of the two,
+    /// as the layer an implicit deny names. A KMS alias (`…:alias/NAME`) is not a key and has
+    /// no key policy: IAM policies alone grant permission on it (§1.9, "KMS aliases").
+    pub(crate) fn trust_or_key_policy(action: &str, resource: &str) -> Option<Missing> {
+        if TRUST_ACTIONS.contains(&action) && resource.contains(":role/") {
+            Some(Missing::TrustPolicy)
+        } else if action.starts_with("kms:") && resource.contains(":key/") {
+            Some(Missing::KeyPolicy)
+        } else {
+            None
+        }
     }
 
     /// Applies the flow (semantics §1.5) to the matched statements.
@@ -548,9 +603,9 @@ impl PolicySet {
                 ),
             };
         }
-        let same_account = match &self.resource_account {
+        let same_account = match self.resource_owner(p, req.resource) {
             None => true,
-            Some(r) => p.account.as_ref() == Some(r),
+            Some(r) => p.account.as_deref() == Some(r),
         };
         let root = p.kind == PrincipalKind::Root;
         let i = root || m.identity.is_some();
@@ -594,29 +649,22 @@ impl PolicySet {
                     return out(Decision::Allowed, smallvec::smallvec![gid], None);
                 }
             }
-            if Self::needs_trust_or_key_policy(action, req.resource) && !self.has_resource_policy {
+            let trust_or_key = Self::trust_or_key_policy(action, req.resource);
+            if let (Some(layer), false) = (trust_or_key, self.has_resource_policy) {
                 // No trust or key policy given: none exists (cases.md), so nothing allows the
                 // caller, unless the setting says to assume one that delegates to the account
                 // (AWS's default key policy; a trust policy naming the account).
                 if !self.settings.missing_trust_or_key_policy_delegates {
-                    return out(
-                        Decision::ImplicitDeny,
-                        smallvec::smallvec![],
-                        Some(Missing::TrustPolicy),
-                    );
+                    return out(Decision::ImplicitDeny, smallvec::smallvec![], Some(layer));
                 }
-            } else if Self::needs_trust_or_key_policy(action, req.resource) {
+            } else if let Some(layer) = trust_or_key {
                 return match m.resource {
                     Some((gid, GrantKind::Account)) if i && b && s => {
                         let mut ids = smallvec::smallvec![gid];
                         ids.extend(identity_ids());
                         out(Decision::Allowed, ids, None)
                     }
-                    None => out(
-                        Decision::ImplicitDeny,
-                        smallvec::smallvec![],
-                        Some(Missing::TrustPolicy),
-                    ),
+                    None => out(Decision::ImplicitDeny, smallvec::smallvec![], Some(layer)),
                     Some(_) => out(
                         Decision::ImplicitDeny,
                         smallvec::smallvec![],
@@ -668,7 +716,9 @@ pub struct StatementTrace {
     pub id: u32,
     /// Whether its layer takes part in this request (SCPs skip the management account, ...).
     pub layer_applies: bool,
-    /// Whether the action matched.
+    /// Whether the action matched. `false`: the statement's `NotAction` lists the action, so
+    /// it cannot cover the request; such statements are traced only so that explanations can
+    /// name the exclusion, and never apply.
     pub action: bool,
     /// Principal match (resource-based policies and RCPs), `None` when there is no element.
     pub principal: Option<bool>,
@@ -695,13 +745,25 @@ pub struct CondTrace {
 
 impl PolicySet {
     /// Evaluates and traces every statement whose action matches (the deciding statements and
-    /// the near misses). Slower than [`PolicySet::evaluate`]; for explanations.
+    /// the near misses), and lists the statements whose `NotAction` excludes the action (with
+    /// `action: false`). Slower than [`PolicySet::evaluate`]; for explanations.
     pub fn trace<L: KeyLookup>(&self, req: &Request<'_>, ctx: &L) -> Vec<StatementTrace> {
         let action = lower(req.action);
         let app = self.applicability(req, &action, ctx);
         let mut out = Vec::new();
         for (id, st) in self.stmts.iter().enumerate() {
             if !st.action.matches(&action) {
+                if st.action.negated {
+                    out.push(StatementTrace {
+                        id: id as u32,
+                        layer_applies: self.layer_applies(st.layer, app),
+                        action: false,
+                        principal: None,
+                        resource: self.resource_matches(st, req.resource, &action, ctx),
+                        conditions: Vec::new(),
+                        applies: false,
+                    });
+                }
                 continue;
             }
             let principal = st
@@ -802,5 +864,44 @@ impl PolicySet {
             }
         }
         self.decide(req, &action, &m, app)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn service_rule_names_are_their_serialised_names() {
+        for r in [
+            ServiceRule::GetCallerIdentity,
+            ServiceRule::GetSessionTokenAllowed,
+            ServiceRule::GetSessionTokenFromSession,
+            ServiceRule::SessionTokenNoMfaIam,
+            ServiceRule::SessionTokenSts,
+            ServiceRule::FederatedIamSts,
+            ServiceRule::RoleSessionFederationToken,
+            ServiceRule::AwsManagedPolicyReadOnly,
+        ] {
+            assert_eq!(
+                serde_json::to_string(&r).unwrap(),
+                format!("\"{}\"", r.name())
+            );
+        }
+    }
+
+    #[test]
+    fn aws_managed_policy_arns_are_recognised_in_every_partition() {
+        assert!(is_aws_managed_policy(
+            "arn:aws:iam::aws:policy/AdministratorAccess"
+        ));
+        assert!(is_aws_managed_policy(
+            "arn:aws-cn:iam::aws:policy/service-role/X"
+        ));
+        assert!(!is_aws_managed_policy(
+            "arn:aws:iam::111122223333:policy/AdministratorAccess"
+        ));
+        assert!(!is_aws_managed_policy("arn:aws:iam::aws:role/x"));
+        assert!(!is_aws_managed_policy("*"));
     }
 }

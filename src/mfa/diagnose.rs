@@ -7,7 +7,7 @@ use super::{
     Row, Rule, Sets, Status, Verdict, CHECKS,
 };
 use crate::compile::{Layer, PolicySet};
-use crate::context::{build_context, Preset, Principal, PrincipalKind};
+use crate::context::{Preset, Principal, PrincipalKind};
 use crate::eval::{Decision, Missing, Outcome, Request, StatementTrace};
 use crate::policy::{BaseOp, Condition, Effect, Statement};
 use crate::report::{statement_ref, StatementRef};
@@ -89,14 +89,18 @@ fn trace(
     probe: &Probe,
     now: i64,
 ) -> Vec<StatementTrace> {
-    let ctx = build_context(principal, preset, set.settings(), now);
+    let ctx = set.context(principal, preset, &probe.resource, now);
     let req = Request {
         principal,
         action: &probe.action,
         resource: &probe.resource,
         preset,
     };
-    set.trace(&req, &set.bind(&ctx))
+    // Only statements whose action matched: the diagnoses read an untraced NotAction deny as
+    // one that exempts the action.
+    let mut t = set.trace(&req, &set.bind(&ctx));
+    t.retain(|t| t.action);
+    t
 }
 
 /// Why a request made without MFA (`preset`) was allowed. Checked in order: an MFA deny that

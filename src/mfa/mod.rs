@@ -822,7 +822,7 @@ pub(crate) fn evaluate_cell(
     probe: &Probe,
     now: i64,
 ) -> Cell {
-    let ctx = build_context(principal, preset, set.settings(), now);
+    let ctx = set.context(principal, preset, &probe.resource, now);
     let req = Request {
         principal,
         action: &probe.action,
@@ -935,6 +935,7 @@ pub fn audit(input: &AuditInput) -> Result<MfaReport, AuditError> {
             scps: sc.scps.clone(),
             rcps: sc.rcps.clone(),
             resource_account: sc.resource_account.clone(),
+            organization: sc.organization.clone(),
             management_account: sc.management_account,
             settings: sc.settings.clone(),
             ..Default::default()

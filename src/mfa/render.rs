@@ -49,7 +49,10 @@ fn cell_text(c: &Cell, legend: &mut Vec<StatementRef>) -> String {
             Some(Missing::Boundary) => "none:bnd".into(),
             Some(Missing::Session) => "none:ses".into(),
             Some(
-                Missing::TrustPolicy | Missing::ResourcePolicy | Missing::ResourceCrossAccount,
+                Missing::TrustPolicy
+                | Missing::KeyPolicy
+                | Missing::ResourcePolicy
+                | Missing::ResourceCrossAccount,
             ) => "none:res".into(),
             _ => "none".into(),
         },

@@ -4,7 +4,7 @@
 pub mod sarif;
 
 use crate::compile::{KeyLookup, Layer, PolicySet};
-use crate::eval::{Decision, Missing, Outcome, Request};
+use crate::eval::{Decision, Missing, Outcome, Request, ServiceRule};
 use crate::policy::Effect;
 use serde::Serialize;
 
@@ -83,6 +83,10 @@ fn aws_policy_type(l: Layer) -> &'static str {
     }
 }
 
+fn has_resource_policy(set: &PolicySet) -> bool {
+    set.policies().iter().any(|p| p.layer == Layer::Resource)
+}
+
 /// A one-line reason, in AWS's wording where it has one.
 pub fn reason(set: &PolicySet, req: &Request<'_>, o: &Outcome) -> String {
     if let Some(rule) = o.rule {
@@ -119,10 +123,14 @@ pub fn reason(set: &PolicySet, req: &Request<'_>, o: &Outcome) -> String {
             }
             Some(Missing::Rcp(l)) => format!("{head} because no resource control policy at level {l} allows the {} action", req.action),
             Some(Missing::ResourceCrossAccount) => format!("{head} because no resource-based policy in the resource's account allows the {} action (cross-account requests need both sides)", req.action),
-            Some(Missing::TrustPolicy) if !set.policies().iter().any(|p| p.layer == Layer::Resource) => format!(
-                "{head} because no role trust policy or key policy allows the caller (none is given; an identity allow alone is not enough; setting missing_trust_or_key_policy=deny)"
+            Some(Missing::TrustPolicy) if !has_resource_policy(set) => format!(
+                "{head} because no role trust policy allows the caller (none is given; an identity allow alone is not enough; setting missing_trust_or_key_policy=deny)"
             ),
-            Some(Missing::TrustPolicy) => format!("{head} because the role trust policy or key policy does not allow the caller"),
+            Some(Missing::TrustPolicy) => format!("{head} because the role trust policy does not allow the caller"),
+            Some(Missing::KeyPolicy) if !has_resource_policy(set) => format!(
+                "{head} because no KMS key policy allows the caller (none is given; an identity allow alone is not enough; setting missing_trust_or_key_policy=deny)"
+            ),
+            Some(Missing::KeyPolicy) => format!("{head} because the KMS key policy does not allow the caller"),
             Some(Missing::ResourcePolicy) => format!("{head} because no resource-based policy allows the caller"),
             None => head,
         },
@@ -141,6 +149,9 @@ pub struct Explanation {
     /// For an implicit deny, the layer without an allow.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub missing_allow: Option<Missing>,
+    /// The service rule outside the policy language that decided the request (semantics §1.9).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service_rule: Option<ServiceRule>,
     /// Statements whose action matched, with why each did or did not apply.
     pub statements: Vec<TraceLine>,
     /// Settings that influenced the decision.
@@ -157,8 +168,90 @@ pub struct TraceLine {
     pub statement: StatementRef,
     /// Whether it applied.
     pub applies: bool,
+    /// The statement's `NotAction` lists the request's action, so it cannot cover it.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub action_excluded: bool,
     /// Why not (or notes), one phrase each.
     pub notes: Vec<String>,
+}
+
+/// The patterns of `list` that match `text` (lower-cased first when `fold`), quoted.
+fn matching_patterns(list: &[String], text: &str, fold: bool) -> Vec<String> {
+    let text = if fold {
+        text.to_ascii_lowercase()
+    } else {
+        text.to_string()
+    };
+    list.iter()
+        .filter(|p| {
+            let p = if fold {
+                p.to_ascii_lowercase()
+            } else {
+                p.to_string()
+            };
+            crate::values::Wildcard::new(&p).matches(&text)
+        })
+        .map(|p| format!("\"{p}\""))
+        .collect()
+}
+
+/// "NotAction [...] excludes ACTION (it matches "iam:*"), so this statement does not cover it".
+fn not_action_note(req: &Request<'_>, st: &crate::policy::Statement) -> String {
+    let hit = matching_patterns(&st.action.patterns, req.action, true);
+    format!(
+        "{} is excluded by NotAction [{}]{}: this {:?} does not cover it",
+        req.action,
+        st.action.patterns.join(", "),
+        if hit.is_empty() {
+            String::new()
+        } else {
+            format!(" (it matches {})", hit.join(", "))
+        },
+        st.effect,
+    )
+}
+
+/// Why the resource did not match: not listed in `Resource`, or excluded by `NotResource`.
+fn resource_note(req: &Request<'_>, st: &crate::policy::Statement) -> String {
+    match &st.resource {
+        Some(r) if r.negated => {
+            let hit = matching_patterns(&r.patterns, req.resource, false);
+            format!(
+                "resource {} is excluded by NotResource [{}]{}",
+                req.resource,
+                r.patterns.join(", "),
+                if hit.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (it matches {})", hit.join(", "))
+                }
+            )
+        }
+        _ => format!("resource {} not matched", req.resource),
+    }
+}
+
+/// For a failed expectation: the statements that would have covered the request but for a
+/// `NotAction` that lists its action or a `NotResource` that lists its resource (in layers that
+/// take part in the request), one phrase each: `label: note`.
+pub fn exclusions<L: KeyLookup>(set: &PolicySet, req: &Request<'_>, ctx: &L) -> Vec<String> {
+    let mut out = Vec::new();
+    for t in set.trace(req, ctx) {
+        if !t.layer_applies {
+            continue;
+        }
+        let (_, _, pi, si) = set.statement_info(t.id);
+        let st = &set.policies()[pi].policy.statements[si];
+        let note = if !t.action {
+            not_action_note(req, st)
+        } else if !t.resource && st.resource.as_ref().is_some_and(|r| r.negated) {
+            resource_note(req, st)
+        } else {
+            continue;
+        };
+        out.push(format!("{}: {note}", statement_ref(set, t.id).label));
+    }
+    out
 }
 
 /// Builds the explanation of an outcome.
@@ -182,6 +275,17 @@ pub fn explain<L: KeyLookup>(
                 _ => "identity-based policies, boundaries and session policies cannot be attached to the root user (or a service/anonymous caller): ignored".to_string(),
             });
         }
+        if !t.action {
+            notes.push(not_action_note(req, st));
+            lines.push(TraceLine {
+                id: t.id,
+                statement: sref,
+                applies: false,
+                action_excluded: true,
+                notes,
+            });
+            continue;
+        }
         if t.principal == Some(false) {
             notes.push("principal does not match the caller".into());
         }
@@ -189,7 +293,7 @@ pub fn explain<L: KeyLookup>(
             settings.push("notprincipal_requires_parent_arns".to_string());
         }
         if !t.resource {
-            notes.push(format!("resource {} not matched", req.resource));
+            notes.push(resource_note(req, st));
         }
         for c in &t.conditions {
             let cond = &st.conditions[c.index];
@@ -220,6 +324,7 @@ pub fn explain<L: KeyLookup>(
             id: t.id,
             statement: sref,
             applies: t.applies,
+            action_excluded: false,
             notes,
         });
     }
@@ -242,7 +347,7 @@ pub fn explain<L: KeyLookup>(
         settings.push("role_session_mfa_from_assume_role_params".into());
     }
     // A negated operator whose policy value holds a variable the request cannot resolve.
-    for l in &lines {
+    for l in lines.iter().filter(|l| !l.action_excluded) {
         let (_, _, pi, si) = set.statement_info(l.id);
         let st = &set.policies()[pi].policy.statements[si];
         let unresolved = st.conditions.iter().any(|c| {
@@ -276,8 +381,8 @@ pub fn explain<L: KeyLookup>(
             settings.push("session_policy_limits_session_arn_grants".into());
         }
     }
-    if o.missing == Some(Missing::TrustPolicy)
-        && !set.policies().iter().any(|p| p.layer == Layer::Resource)
+    if matches!(o.missing, Some(Missing::TrustPolicy | Missing::KeyPolicy))
+        && !has_resource_policy(set)
     {
         settings.push("missing_trust_or_key_policy".into());
     }
@@ -295,6 +400,7 @@ pub fn explain<L: KeyLookup>(
             .map(|id| statement_ref(set, *id))
             .collect(),
         missing_allow: o.missing,
+        service_rule: o.rule,
         statements: lines,
         settings,
     }
@@ -304,6 +410,12 @@ impl Explanation {
     /// Renders for a terminal.
     pub fn to_text(&self) -> String {
         let mut s = format!("decision: {}\nreason:   {}\n", self.decision, self.reason);
+        if let Some(rule) = self.service_rule {
+            s.push_str(&format!(
+                "rule:     {} (a service rule outside the policy language; the policies were not consulted)\n",
+                rule.name()
+            ));
+        }
         for d in &self.deciding {
             s.push_str(&format!(
                 "deciding: {} [{} {:?}]\n",
@@ -312,12 +424,28 @@ impl Explanation {
                 d.effect
             ));
         }
-        if !self.statements.is_empty() {
+        let (excluded, matched): (Vec<&TraceLine>, Vec<&TraceLine>) =
+            self.statements.iter().partition(|l| l.action_excluded);
+        if !matched.is_empty() {
             s.push_str("statements whose action matched:\n");
-            for l in &self.statements {
+            for l in matched {
                 s.push_str(&format!(
                     "  {} {} [{} {:?}]\n",
                     if l.applies { "applies " } else { "no match" },
+                    l.statement.with_location(),
+                    l.statement.layer,
+                    l.statement.effect
+                ));
+                for n in &l.notes {
+                    s.push_str(&format!("      {n}\n"));
+                }
+            }
+        }
+        if !excluded.is_empty() {
+            s.push_str("statements whose NotAction excludes the action:\n");
+            for l in excluded {
+                s.push_str(&format!(
+                    "  excluded {} [{} {:?}]\n",
                     l.statement.with_location(),
                     l.statement.layer,
                     l.statement.effect

@@ -9,6 +9,7 @@
 //! * [`request`]: the request fields and the request context;
 //! * [`simulate`]: the SimulateCustomPolicy request shape mapped onto a scenario.
 
+pub mod organization;
 pub mod read;
 pub mod request;
 pub mod simulate;

@@ -299,6 +299,7 @@ pub fn read_scenario(
             }
         };
     }
+    sc.organization = super::organization::read_field(f.get("organization"), file)?;
     Ok(ScenarioSpec {
         principal,
         scenario: sc,

@@ -3,10 +3,10 @@
 //! the overrides.
 
 use super::read::{expect_str, Fields};
-use crate::context::{build_context, Context, CtxValue, Preset, Principal};
+use crate::compile::PolicySet;
+use crate::context::{Context, CtxValue, Preset, Principal};
 use crate::diag::InputError;
 use crate::json::{Json, JsonKind};
-use crate::settings::Settings;
 
 /// Request fields.
 pub const REQUEST_FIELDS: &[&str] = &["action", "resource", "context", "context_keys"];
@@ -163,21 +163,23 @@ pub fn now_secs() -> i64 {
         .unwrap_or(0)
 }
 
-/// Builds the request context: principal-derived and preset keys, then the overrides.
-pub fn request_context(principal: &Principal, req: &RequestSpec, settings: &Settings) -> Context {
-    request_context_at(principal, req, settings, now_secs())
+/// Builds the request context for a request to `set`'s scenario: principal-derived and preset
+/// keys, the keys derived from the scenario and the resource (`aws:ResourceAccount`), then the
+/// overrides (`context_keys` win over every derived key).
+pub fn request_context(set: &PolicySet, principal: &Principal, req: &RequestSpec) -> Context {
+    request_context_at(set, principal, req, now_secs())
 }
 
 /// [`request_context`] with the current time given (epoch seconds), so that a bulk run uses one
 /// clock for every request; a time override in `req` still wins.
 pub fn request_context_at(
+    set: &PolicySet,
     principal: &Principal,
     req: &RequestSpec,
-    settings: &Settings,
     now: i64,
 ) -> Context {
     let now = override_time(&req.keys).unwrap_or(now);
-    let mut ctx = build_context(principal, req.preset, settings, now);
+    let mut ctx = set.context(principal, req.preset, &req.resource, now);
     let overrides_time = req.keys.iter().any(|(k, _)| {
         k.eq_ignore_ascii_case("aws:CurrentTime") || k.eq_ignore_ascii_case("aws:EpochTime")
     });
