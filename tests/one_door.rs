@@ -562,3 +562,43 @@ fn lint_warns_on_values_iam_accepts_leniently() {
     // Null on a multivalued key tests presence: no missing-qualifier warning.
     assert!(!codes.contains(&"missing-qualifier"), "{codes:?}");
 }
+
+#[test]
+fn organization_flags_set_the_org_keys() {
+    let base = [
+        "eval",
+        "--identity",
+        "testdata/policies/allow-in-org.json",
+        "-a",
+        "s3:GetObject",
+    ];
+    let o = iamsim(&base);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "not in an organization: no aws:PrincipalOrgID"
+    );
+    let mut with = base.to_vec();
+    with.extend([
+        "--org-id",
+        "o-a1b2c3d4e5",
+        "--org-account",
+        "111122223333=o-a1b2c3d4e5/r-ab12/",
+    ]);
+    let o = iamsim(&with);
+    assert_eq!(o.status.code(), Some(0), "{}{}", out(&o), err(&o));
+    let mut bad = base.to_vec();
+    bad.extend([
+        "--org-id",
+        "o-a1b2c3d4e5",
+        "--org-account",
+        "111122223333=r-ab12/",
+    ]);
+    let o = iamsim(&bad);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        err(&o).contains("must start with the organization id"),
+        "{}",
+        err(&o)
+    );
+}

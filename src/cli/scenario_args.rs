@@ -44,6 +44,14 @@ pub struct ScenarioArgs {
     /// The caller's ARN (default arn:aws:iam::111122223333:user/alice, or the scenario's).
     #[arg(long, value_name = "ARN")]
     pub principal: Option<String>,
+    /// The organization's id (o-...): with --org-account, sets aws:PrincipalOrgID and
+    /// aws:ResourceOrgID for member accounts (or the scenario's "organization" field).
+    #[arg(long = "org-id", value_name = "ID")]
+    pub org_id: Option<String>,
+    /// A member account of the organization and its OU path, ACCOUNT=o-.../r-.../ou-.../
+    /// (repeatable; sets aws:PrincipalOrgPaths / aws:ResourceOrgPaths).
+    #[arg(long = "org-account", value_name = "ACCOUNT=PATH")]
+    pub org_account: Vec<String>,
     /// An engine setting, name=value (repeatable); see README "Settings".
     #[arg(long = "setting", value_name = "NAME=VALUE")]
     pub settings: Vec<String>,
@@ -79,6 +87,9 @@ impl ScenarioArgs {
             b.resource_account(a)?;
         }
         b.management_account(self.management_account);
+        if self.org_id.is_some() || !self.org_account.is_empty() {
+            b.organization(self.org_id.as_deref(), &self.org_account)?;
+        }
         Ok(root)
     }
 

@@ -428,6 +428,60 @@ impl ScenarioBuilder {
         Ok(())
     }
 
+    /// Sets (or amends) the organization from flags: its id and `ACCOUNT=PATH` members.
+    pub fn organization(
+        &mut self,
+        id: Option<&str>,
+        accounts: &[String],
+    ) -> Result<(), InputError> {
+        let mut org = self.spec.scenario.organization.clone().unwrap_or_default();
+        if let Some(id) = id {
+            if !organization::is_organization_id(id) {
+                return Err(InputError::whole(
+                    "--org-id",
+                    format!("\"{}\" is not an organization id (o- and 10 to 32 lower-case letters or digits)", crate::io::term(id)),
+                ));
+            }
+            org.id = id.to_string();
+        }
+        if org.id.is_empty() {
+            return Err(InputError::whole(
+                "--org-account",
+                "give the organization's id with --org-id",
+            ));
+        }
+        for a in accounts {
+            let (acct, path) = a.split_once('=').unwrap_or((a.as_str(), ""));
+            if !crate::values::is_account_id(acct) {
+                return Err(InputError::whole(
+                    "--org-account",
+                    format!(
+                        "expects ACCOUNT=PATH with a 12-digit account, not \"{}\"",
+                        crate::io::term(a)
+                    ),
+                ));
+            }
+            let path = if path.is_empty() {
+                // Default: directly under an unnamed root.
+                format!("{}/", org.id)
+            } else {
+                path.to_string()
+            };
+            if !path.starts_with(&format!("{}/", org.id)) || !path.ends_with('/') {
+                return Err(InputError::whole(
+                    "--org-account",
+                    format!(
+                        "the OU path \"{}\" must start with the organization id and end with /",
+                        crate::io::term(&path)
+                    ),
+                ));
+            }
+            org.accounts.insert(acct.to_string(), path);
+        }
+        self.spec.scenario.organization = Some(org);
+        Ok(())
+    }
+
     /// Marks the principal's account as the organization's management account.
     pub fn management_account(&mut self, yes: bool) {
         if yes {
