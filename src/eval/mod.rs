@@ -52,9 +52,11 @@ impl std::fmt::Display for Decision {
     }
 }
 
-/// The layer that had no applicable `Allow` (for an implicit deny).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "camelCase", tag = "layer", content = "level")]
+/// The layer that had no applicable `Allow` (for an implicit deny). In JSON (`eval`, `mfa`,
+/// `batch` alike) it is one string: `identity`, `boundary`, `session`, `scp[N]`, `rcp[N]`,
+/// `resourceCrossAccount`, `trustPolicy`, `keyPolicy`, `resourcePolicy` — the spelling of a
+/// statement's `layer` field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Missing {
     /// No identity-based policy allows.
     Identity,
@@ -74,6 +76,30 @@ pub enum Missing {
     KeyPolicy,
     /// No resource-based policy grants an anonymous caller or a service principal.
     ResourcePolicy,
+}
+
+impl Missing {
+    /// The name used in every JSON output.
+    pub fn name(self) -> std::borrow::Cow<'static, str> {
+        use std::borrow::Cow::{Borrowed, Owned};
+        match self {
+            Missing::Identity => Borrowed("identity"),
+            Missing::Boundary => Borrowed("boundary"),
+            Missing::Session => Borrowed("session"),
+            Missing::Scp(l) => Owned(format!("scp[{l}]")),
+            Missing::Rcp(l) => Owned(format!("rcp[{l}]")),
+            Missing::ResourceCrossAccount => Borrowed("resourceCrossAccount"),
+            Missing::TrustPolicy => Borrowed("trustPolicy"),
+            Missing::KeyPolicy => Borrowed("keyPolicy"),
+            Missing::ResourcePolicy => Borrowed("resourcePolicy"),
+        }
+    }
+}
+
+impl serde::Serialize for Missing {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.name())
+    }
 }
 
 /// A service rule outside the policy language that decided the request (semantics §1.9).

@@ -955,7 +955,7 @@ pub fn audit(input: &AuditInput) -> Result<MfaReport, AuditError> {
     let failed = findings.iter().any(|f| f.kind != FindingKind::Warning);
     let s = &sc.settings;
     Ok(MfaReport {
-        schema: "iamsim-mfa/1",
+        schema: "iamsim-mfa/2",
         principal: p.arn.clone(),
         principal_kind: match p.kind {
             PrincipalKind::User { .. } => "user",

@@ -256,7 +256,7 @@ pub fn to_text(r: &MfaReport, style: Style) -> String {
     out
 }
 
-/// Renders the report as pretty JSON (schema `iamsim-mfa/1`, documented in `docs/mfa-json.md`).
+/// Renders the report as pretty JSON (schema `iamsim-mfa/2`, documented in `docs/mfa-json.md`).
 pub fn to_json(r: &MfaReport) -> String {
     serde_json::to_string_pretty(r).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
 }
