@@ -3,6 +3,7 @@
 
 pub mod credreport;
 pub mod export;
+pub mod render;
 
 use crate::compile::{PolicySet, Scenario, Slots};
 use crate::context::{Preset, Principal};

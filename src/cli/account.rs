@@ -3,10 +3,9 @@
 use super::{CmdResult, EXIT_FINDING, EXIT_OK};
 use iamsim::account::credreport::parse_credential_report;
 use iamsim::account::export::AccountExport;
-use iamsim::account::{audit, AuditOptions, FindingKind, Severity};
+use iamsim::account::{audit, AuditOptions};
 use iamsim::io::Output;
 use iamsim::policy::PolicyKind;
-use iamsim::report::sarif::{sarif_log, SarifResult, SarifRule};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
@@ -37,6 +36,9 @@ pub struct AccountArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
+    /// Wrap text at this many columns (default: the terminal's width; no wrapping in a pipe).
+    #[arg(long, value_name = "N")]
+    width: Option<usize>,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -111,116 +113,29 @@ pub fn run(args: &AccountArgs, out: &mut Output) -> CmdResult {
             serde_json::to_string_pretty(&result).unwrap_or_default()
         )?,
         Format::Sarif => {
-            let kinds = [
-                FindingKind::ActsWithoutMfa,
-                FindingKind::EnrolmentLockout,
-                FindingKind::RoleBypass,
-                FindingKind::Cis110ConsoleWithoutMfa,
-                FindingKind::MfaNotEnforced,
-            ];
-            let rules: Vec<SarifRule> = kinds
-                .iter()
-                .map(|k| SarifRule {
-                    id: k.id().into(),
-                    description: k.describe().into(),
-                })
-                .collect();
-            let cred = args
+            let fallback = args
                 .credential_report
                 .as_ref()
+                .or(args.auth_details.first())
                 .map(|p| p.display().to_string());
-            let results: Vec<SarifResult> = result
-                .findings
-                .iter()
-                .map(|f| {
-                    let (file, line, column) = match &f.statement {
-                        Some(s) => (Some(s.file.clone()), s.line, s.column),
-                        None => (
-                            cred.clone().or_else(|| {
-                                args.auth_details.first().map(|p| p.display().to_string())
-                            }),
-                            1,
-                            1,
-                        ),
-                    };
-                    SarifResult {
-                        rule_id: f.kind.id().into(),
-                        level: match f.severity {
-                            Severity::High => "error",
-                            Severity::Medium => "warning",
-                            Severity::Low => "note",
-                        },
-                        message: format!("{} Fix: {}", f.message, f.fix),
-                        file,
-                        line,
-                        column,
-                    }
-                })
-                .collect();
+            let doc = iamsim::account::render::to_sarif(&result, fallback.as_deref());
             writeln!(
                 out,
                 "{}",
-                serde_json::to_string_pretty(&sarif_log("iamsim account", &rules, &results))
-                    .unwrap_or_default()
+                serde_json::to_string_pretty(&doc).unwrap_or_default()
             )?;
         }
         Format::Text => {
-            let colour = out.colour();
-            writeln!(
-                out,
-                "account {}: {} users, {} roles audited, {} findings",
-                result.account,
-                result.users,
-                result.roles,
-                result.findings.len()
-            )?;
-            if !result.findings.is_empty() {
-                writeln!(
-                    out,
-                    "\n{:<8} {:<30} {:<14} {:<12} WHAT",
-                    "SEVERITY", "KIND", "WHO", "CONTEXT"
-                )?;
-            }
-            for f in &result.findings {
-                let sev = format!("{:?}", f.severity).to_uppercase();
-                let sev = if colour {
-                    let c = match f.severity {
-                        Severity::High => "31",
-                        Severity::Medium => "33",
-                        Severity::Low => "36",
-                    };
-                    format!("\x1b[{c}m{sev:<8}\x1b[0m")
-                } else {
-                    format!("{sev:<8}")
-                };
-                writeln!(
-                    out,
-                    "{sev} {:<30} {:<14} {:<12} {}",
-                    f.kind.id(),
-                    f.name,
-                    f.context.unwrap_or("-"),
-                    f.message
-                )?;
-                writeln!(
-                    out,
-                    "{:<8} {:<30} {:<14} {:<12} fix: {}",
-                    "", "", "", "", f.fix
-                )?;
-            }
-            if !result.without_credentials.is_empty() {
-                writeln!(
-                    out,
-                    "\nwithout usable credentials (no console password, no active access key; they cannot act): {}",
-                    result.without_credentials.join(", ")
-                )?;
-            }
-            for n in &result.notes {
-                eprintln!("note: {}", iamsim::io::term(n));
-            }
-            for n in &result.skipped {
-                eprintln!("error: not audited: {}", iamsim::io::term(n));
-            }
+            let width = out.width(args.width);
+            let text = iamsim::account::render::to_text(&result, width, out.colour());
+            out.write_all(text.as_bytes())?;
         }
+    }
+    for n in &result.notes {
+        eprintln!("note: {}", iamsim::io::term(n));
+    }
+    for n in &result.skipped {
+        eprintln!("error: not audited: {}", iamsim::io::term(n));
     }
     if !result.skipped.is_empty() {
         // Something given could not be evaluated: never a pass.

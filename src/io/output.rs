@@ -93,6 +93,22 @@ impl Output {
         self
     }
 
+    /// The width text should fit: `requested` (a `--width` flag) if given, else the terminal's
+    /// width when this is a terminal, else unlimited (a file or a pipe gets unwrapped lines).
+    pub fn width(&self, requested: Option<usize>) -> usize {
+        if let Some(w) = requested {
+            return w.max(40);
+        }
+        match &self.sink {
+            Sink::Stdout(_) if io::stdout().is_terminal() => terminal_size::terminal_size()
+                .map(|(w, _)| w.0 as usize)
+                .or_else(|| std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()))
+                .unwrap_or(100)
+                .max(40),
+            _ => usize::MAX,
+        }
+    }
+
     /// Whether text should be coloured.
     pub fn colour(&self) -> bool {
         self.colour

@@ -4,8 +4,9 @@
 use super::diagnose::short_label;
 use super::{AccountVariant, Cell, FindingKind, MfaReport, ProbeKind, Row, Status, RULES};
 use crate::eval::{Decision, Missing};
+use crate::report::sarif::{sarif_log, SarifResult, SarifRule};
 use crate::report::StatementRef;
-use serde_json::{json, Value};
+use serde_json::json;
 
 /// Terminal styling: ANSI colours or none.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -261,113 +262,66 @@ pub fn to_json(r: &MfaReport) -> String {
     serde_json::to_string_pretty(r).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
 }
 
-/// A SARIF artifact URI for a path: relative paths are normalised (`a/../b` → `b`) with forward
-/// slashes; absolute paths become `file://` URIs.
-pub fn artifact_uri(path: &str) -> String {
-    let p = path.replace('\\', "/");
-    let absolute = p.starts_with('/');
-    let mut parts: Vec<&str> = Vec::new();
-    for seg in p.split('/') {
-        match seg {
-            "" | "." => {}
-            ".." if parts.last().is_some_and(|l| *l != "..") => {
-                parts.pop();
-            }
-            s => parts.push(s),
-        }
-    }
-    let joined = parts.join("/").replace(' ', "%20");
-    if absolute {
-        format!("file:///{joined}")
-    } else {
-        joined
-    }
-}
-
-fn location(s: &StatementRef) -> Value {
-    json!({
-        "physicalLocation": {
-            "artifactLocation": {"uri": artifact_uri(&s.file)},
-            "region": {"startLine": s.line, "startColumn": s.column}
-        },
-        "message": {"text": short_label(s)}
-    })
-}
-
-/// Renders SARIF 2.1.0: one result per leak or lockout (warnings are in the text and JSON
-/// output), `ruleId` `MFA0xx` (leaks) / `MFA1xx` (lockouts), located at the responsible
-/// statement; `fallback_file` (the scenario or first policy file) is used when no statement is
-/// responsible ("no statement allows it").
+/// Renders SARIF 2.1.0 through the one SARIF writer ([`crate::report::sarif`]): one result per
+/// leak or lockout (warnings are in the text and JSON output), `ruleId` `MFA0xx` (leaks) /
+/// `MFA1xx` (lockouts), located at the responsible statement; `fallback_file` (the scenario or
+/// first policy file) is used when no statement is responsible ("no statement allows it").
 pub fn to_sarif(r: &MfaReport, fallback_file: Option<&str>) -> String {
-    let rules: Vec<Value> = RULES
+    let rules: Vec<SarifRule> = RULES
         .iter()
-        .map(|rule| {
-            json!({
-                "id": rule.id(),
-                "name": rule.name(),
-                "shortDescription": {"text": rule.description()},
-                "help": {"text": rule.fix()},
-                "defaultConfiguration": {"level": if rule.kind() == FindingKind::Warning { "warning" } else { "error" }},
-                "properties": {"kind": rule.kind()}
-            })
+        .map(|rule| SarifRule {
+            id: rule.id().into(),
+            name: Some(rule.name().into()),
+            description: rule.description().into(),
+            help: Some(rule.fix().into()),
+            level: if rule.kind() == FindingKind::Warning {
+                "warning"
+            } else {
+                "error"
+            },
+            properties: json!({"kind": rule.kind()}),
         })
         .collect();
-    let results: Vec<Value> = r
+    let results: Vec<SarifResult> = r
         .findings
         .iter()
         .filter(|f| f.kind != FindingKind::Warning)
         .map(|f| {
-            let locations: Vec<Value> = match (&f.statement, fallback_file) {
-                (Some(s), _) => vec![location(s)],
-                (None, Some(file)) => vec![json!({
-                    "physicalLocation": {
-                        "artifactLocation": {"uri": artifact_uri(file)},
-                        "region": {"startLine": 1, "startColumn": 1}
-                    }
-                })],
-                (None, None) => vec![],
+            let (file, line, column) = match (&f.statement, fallback_file) {
+                (Some(s), _) => (Some(s.file.clone()), s.line, s.column),
+                (None, Some(file)) => (Some(file.to_string()), 1, 1),
+                (None, None) => (None, 1, 1),
             };
-            json!({
-                "ruleId": f.rule_id,
-                "ruleIndex": RULES.iter().position(|x| *x == f.rule).unwrap_or(0),
-                "level": "error",
-                "kind": "fail",
-                "message": {"text": f.message()},
-                "locations": locations,
-                "relatedLocations": f.related.iter().enumerate().map(|(i, s)| {
-                    let mut v = location(s);
-                    v["id"] = json!(i + 1);
-                    v
-                }).collect::<Vec<_>>(),
-                "properties": {
+            SarifResult {
+                rule_id: f.rule_id.into(),
+                rule_index: RULES.iter().position(|x| *x == f.rule),
+                level: "error",
+                message: f.message(),
+                file,
+                line,
+                column,
+                related: f
+                    .related
+                    .iter()
+                    .map(|s| (s.file.clone(), s.line, s.column, short_label(s)))
+                    .collect(),
+                properties: json!({
                     "finding": f.kind,
                     "checks": f.checks,
                     "principal": r.principal,
                     "cases": f.cases,
                     "fix": f.fix
-                }
-            })
+                }),
+            }
         })
         .collect();
-    let doc = json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "iamsim",
-                "version": env!("CARGO_PKG_VERSION"),
-                "rules": rules
-            }},
-            "columnKind": "unicodeCodePoints",
-            "results": results
-        }]
-    });
-    serde_json::to_string_pretty(&doc).unwrap_or_default()
+    serde_json::to_string_pretty(&sarif_log("iamsim", &rules, &results)).unwrap_or_default()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::sarif::artifact_uri;
 
     #[test]
     fn artifact_uri_normalises_relative_paths() {
