@@ -5,39 +5,32 @@
 //! graph, and decides requests exactly as AWS documents it: `allowed`, `explicitDeny` or
 //! `implicitDeny`, with the statements that decided.
 //!
-//! The flow has one module per stage:
-//!
-//! * [`json`] — a JSON reader that keeps line and column for every value;
-//! * [`policy`] — the policy model, read and validated from that tree;
-//! * [`context`] — principals, credential presets and the request context;
-//! * [`compile`] — the decision graph: action index, wildcard matchers, condition programs;
-//! * [`eval`] — the evaluation flow across policy types;
-//! * [`report`] — explanations;
-//! * [`cases`] — case files and the `iamsim test` runner;
-//! * [`mfa`] — the MFA-enforcement audit behind `iamsim mfa`.
-//! * [`batch`] — bulk evaluation of JSON-lines requests (`iamsim batch`).
+//! Most users need four names: [`Engine`] (a compiled scenario), [`Query`] (one request),
+//! [`Preset`] (how the caller reached AWS) and [`Decision`]:
 //!
 //! ```
-//! use iamsim::compile::{PolicySet, Scenario};
-//! use iamsim::context::{build_context, Preset, Principal};
-//! use iamsim::eval::{Decision, Request};
-//! use iamsim::policy::{parse_policy_text, ParseOptions, PolicyKind};
-//!
-//! let text = r#"{"Version":"2012-10-17","Statement":[
-//!   {"Effect":"Allow","Action":"*","Resource":"*"},
-//!   {"Effect":"Deny","NotAction":"iam:*","Resource":"*",
-//!    "Condition":{"BoolIfExists":{"aws:MultiFactorAuthPresent":"false"}}}]}"#;
-//! let (policy, _warnings) =
-//!     parse_policy_text(text, "admin.json", "admin", PolicyKind::Identity, ParseOptions::default()).unwrap();
-//! let scenario = Scenario { identity: vec![policy], ..Default::default() };
-//! let set = PolicySet::compile(&scenario).unwrap();
-//!
-//! let alice = Principal::parse("arn:aws:iam::111122223333:user/alice").unwrap();
-//! let ctx = build_context(&alice, Preset::AccessKeys, set.settings(), 1_700_000_000);
-//! let req = Request { principal: &alice, action: "s3:ListAllMyBuckets", resource: "*", preset: Preset::AccessKeys };
-//! let outcome = set.evaluate(&req, &set.bind(&ctx));
-//! assert_eq!(outcome.decision, Decision::ExplicitDeny); // long-term keys carry no MFA key
+//! use iamsim::{Decision, Engine, Preset, Query};
+//! let engine = Engine::from_file("testdata/mfa/force-mfa.json")?;                  // 1. scenario
+//! let q = Query::new("s3:ListAllMyBuckets").preset(Preset::AccessKeys);            // 2. request
+//! let answer = engine.decide(&q)?;                                                  // 3. decide
+//! assert_eq!(answer.decision, Decision::ExplicitDeny);                              // 4. use it
+//! # Ok::<(), iamsim::Error>(())
 //! ```
+//!
+//! Beyond that: [`scenario::ScenarioBuilder`] builds scenarios from flags, files and JSON with
+//! the checks every subcommand applies; [`Engine::explain`] gives `iamsim eval`'s explanation;
+//! [`Engine::mfa_audit`] and [`account::audit`] run the audits; [`batch`] evaluates JSON lines
+//! in bulk. The stage modules below are the engine itself (parse → compile → evaluate →
+//! report); they are public for tools built on iamsim, but the front door above is the API
+//! that stays put:
+//!
+//! * [`values`] — value types and wildcards (the leaf); [`json`] — a JSON reader that keeps
+//!   line and column; [`diag`] — diagnostics; [`io`] — bounded reads and the one writer;
+//! * [`policy`] — the policy model, read and validated; [`settings`]; [`context`] — principals,
+//!   presets, request context;
+//! * [`compile`] — the decision graph; [`eval`] — the evaluation flow; [`report`] —
+//!   explanations, SARIF;
+//! * [`scenario`] — the one scenario layer; [`cases`], [`mfa`], [`account`], [`batch`] — the jobs.
 
 #![warn(missing_docs)]
 
@@ -47,6 +40,7 @@ pub mod cases;
 pub mod compile;
 pub mod context;
 pub mod diag;
+mod engine;
 pub mod eval;
 pub mod io;
 pub mod json;
@@ -58,4 +52,7 @@ pub mod settings;
 pub mod values;
 
 pub use compile::{PolicySet, Scenario};
+pub use context::Preset;
+pub use engine::{Answer, Engine, Error, Query};
 pub use eval::{Decision, Outcome, Request};
+pub use scenario::{ScenarioBuilder, ScenarioSpec};

@@ -23,6 +23,7 @@ const STAGES: &[(&str, u32)] = &[
     ("account", 12),
     ("batch", 12),
     ("replay", 13),
+    ("engine", 13),
 ];
 
 fn rank(name: &str) -> Option<u32> {
