@@ -56,3 +56,8 @@ pub use context::Preset;
 pub use engine::{Answer, Engine, Error, Query};
 pub use eval::{Decision, Outcome, Request};
 pub use scenario::{ScenarioBuilder, ScenarioSpec};
+
+/// The README's Rust examples, compiled and run as doctests so they cannot go stale.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
