@@ -301,6 +301,37 @@ proptest! {
     }
 
     #[test]
+    fn trace_marks_the_deciding_statements_as_applying(g in gen_scenario(), a in 0..ACTIONS.len(), r in 0..RESOURCES.len(), p in 0..PRESETS.len(), x in 0..4usize) {
+        // Explanations come from trace(); they must name as applying exactly the statements
+        // evaluate() decided by, or `iamsim eval` would contradict its own decision.
+        let set = compile(&g);
+        let preset = PRESETS[p];
+        let principal = Principal::parse(if preset == Preset::Role {
+            "arn:aws:sts::111122223333:assumed-role/r/s"
+        } else {
+            "arn:aws:iam::111122223333:user/alice"
+        })
+        .unwrap();
+        let mut ctx = build_context(&principal, preset, set.settings(), 1_700_000_000);
+        for (k, v) in extras(x) {
+            ctx.set(k, v);
+        }
+        let slots = set.bind(&ctx);
+        let req = Request { principal: &principal, action: ACTIONS[a], resource: RESOURCES[r], preset };
+        let outcome = set.evaluate(&req, &slots);
+        let trace = set.trace(&req, &slots);
+        for id in &outcome.statements {
+            let t = trace.iter().find(|t| t.id == *id);
+            prop_assert!(t.is_some_and(|t| t.applies), "statement {} decided {:?} but the trace says {:?}", id, outcome.decision, t.map(|t| t.applies));
+        }
+        // An explicit deny is the first applicable deny of the trace.
+        if outcome.decision == Decision::ExplicitDeny {
+            let first_deny = trace.iter().find(|t| t.applies && set.statement_info(t.id).1 == iamsim::policy::Effect::Deny);
+            prop_assert_eq!(first_deny.map(|t| t.id), outcome.statements.first().copied());
+        }
+    }
+
+    #[test]
     fn an_applicable_identity_deny_always_yields_explicit_deny(g in gen_scenario(), a in 0..ACTIONS.len(), r in 0..RESOURCES.len(), p in 0..PRESETS.len()) {
         let mut g = g;
         g.identity.push(vec![GenStatement { deny: true, not_action: false, actions: vec![0], not_resource: false, resources: vec![0], condition: None }]);

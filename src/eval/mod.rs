@@ -197,6 +197,16 @@ pub(crate) struct Matched {
 }
 
 impl Matched {
+    /// The caller's own allows the grant rests on: identity, boundary, session.
+    #[inline]
+    fn own_allows(&self) -> Statements {
+        self.identity
+            .into_iter()
+            .chain(self.boundary)
+            .chain(self.session)
+            .collect()
+    }
+
     /// Whether an allow in `layer` is already recorded (so another need not be evaluated).
     fn has_allow(&self, layer: Layer) -> bool {
         match layer {
@@ -576,7 +586,10 @@ impl PolicySet {
         }
     }
 
-    /// Applies the flow (semantics §1.5) to the matched statements.
+    /// Applies the flow (semantics §1.5) to the matched statements, in the order AWS does: an
+    /// explicit deny anywhere, then the guardrails (RCP and SCP levels), then the caller's own
+    /// paths (identity, boundary, session) against the resource-based grant, same account or
+    /// cross account.
     pub(crate) fn decide(
         &self,
         req: &Request<'_>,
@@ -584,153 +597,207 @@ impl PolicySet {
         m: &Matched,
         app: Applicability,
     ) -> Outcome {
-        let out = |decision, statements: Statements, missing| Outcome {
-            decision,
-            statements,
-            missing,
-            rule: None,
-        };
-        if let Some(d) = m.deny {
-            return out(Decision::ExplicitDeny, smallvec::smallvec![d], None);
-        }
-        if app.rcp {
-            for l in 0..self.rcp_levels {
-                if m.rcp[l].is_none() {
-                    return out(
-                        Decision::ImplicitDeny,
-                        smallvec::smallvec![],
-                        Some(Missing::Rcp(l as u8)),
-                    );
-                }
-            }
-        }
-        if app.scp {
-            for l in 0..self.scp_levels {
-                if m.scp[l].is_none() {
-                    return out(
-                        Decision::ImplicitDeny,
-                        smallvec::smallvec![],
-                        Some(Missing::Scp(l as u8)),
-                    );
-                }
-            }
+        if let Some(o) = self.guardrails(m, app) {
+            return o;
         }
         let p = req.principal;
+        // Anonymous callers and service principals have no identity policies: only a
+        // resource-based grant can allow them.
         if matches!(
             p.kind,
             PrincipalKind::Anonymous | PrincipalKind::Service { .. }
         ) {
             return match m.resource {
-                Some((id, _)) => out(Decision::Allowed, smallvec::smallvec![id], None),
-                None => out(
+                Some((id, _)) => outcome(Decision::Allowed, smallvec::smallvec![id], None),
+                None => outcome(
                     Decision::ImplicitDeny,
-                    smallvec::smallvec![],
+                    Statements::new(),
                     Some(Missing::ResourcePolicy),
                 ),
             };
         }
+        let paths = self.paths(p, m);
         let same_account = match self.resource_owner(p, req.resource) {
             None => true,
             Some(r) => p.account.as_deref() == Some(r),
         };
-        let root = p.kind == PrincipalKind::Root;
-        let i = root || m.identity.is_some();
-        let b = !self.has_boundary || root || m.boundary.is_some();
-        let s = if !p.is_session() {
-            true
-        } else if self.has_session_policy {
-            m.session.is_some()
-        } else {
-            matches!(p.kind, PrincipalKind::RoleSession { .. })
-        };
-        let identity_ids = || {
-            m.identity
-                .into_iter()
-                .chain(m.boundary)
-                .chain(m.session)
-                .collect::<Statements>()
-        };
-        let missing = |has_path: bool| {
-            if !has_path {
-                Missing::Identity
-            } else if !b {
-                Missing::Boundary
-            } else if !s {
-                Missing::Session
-            } else {
-                Missing::Identity
-            }
-        };
         if same_account {
-            if let Some((gid, kind)) = m.resource {
-                let complete = match kind {
-                    GrantKind::Direct => true,
-                    GrantKind::SessionArn => {
-                        !self.settings.session_policy_limits_session_arn_grants || s
-                    }
-                    GrantKind::Entity => b && s,
-                    GrantKind::Account => false,
-                };
-                if complete {
-                    return out(Decision::Allowed, smallvec::smallvec![gid], None);
-                }
-            }
-            let trust_or_key = Self::trust_or_key_policy(action, req.resource);
-            if let (Some(layer), false) = (trust_or_key, self.has_resource_policy) {
-                // No trust or key policy given: none exists (cases.md), so nothing allows the
-                // caller, unless the setting says to assume one that delegates to the account
-                // (AWS's default key policy; a trust policy naming the account).
-                if !self.settings.missing_trust_or_key_policy_delegates {
-                    return out(Decision::ImplicitDeny, smallvec::smallvec![], Some(layer));
-                }
-            } else if let Some(layer) = trust_or_key {
-                return match m.resource {
-                    Some((gid, GrantKind::Account)) if i && b && s => {
-                        let mut ids = smallvec::smallvec![gid];
-                        ids.extend(identity_ids());
-                        out(Decision::Allowed, ids, None)
-                    }
-                    None => out(Decision::ImplicitDeny, smallvec::smallvec![], Some(layer)),
-                    Some(_) => out(
-                        Decision::ImplicitDeny,
-                        smallvec::smallvec![],
-                        Some(missing(i)),
-                    ),
-                };
-            }
-            if i && b && s {
-                return out(Decision::Allowed, identity_ids(), None);
-            }
-            let has_path = i
-                || matches!(
-                    m.resource,
-                    Some((_, GrantKind::Entity | GrantKind::SessionArn))
-                );
-            return out(
-                Decision::ImplicitDeny,
-                smallvec::smallvec![],
-                Some(missing(has_path)),
-            );
+            self.same_account(req, action, m, paths)
+        } else {
+            Self::cross_account(m, paths)
         }
-        // Cross-account: both sides must allow (semantics §1.6).
-        if !(i && b && s) {
-            return out(
+    }
+
+    /// An explicit deny, or an RCP/SCP level without an applicable allow, decides at once.
+    #[inline]
+    fn guardrails(&self, m: &Matched, app: Applicability) -> Option<Outcome> {
+        if let Some(d) = m.deny {
+            return Some(outcome(
+                Decision::ExplicitDeny,
+                smallvec::smallvec![d],
+                None,
+            ));
+        }
+        let first_missing = |on: bool, levels: usize, level: &[Option<u32>]| {
+            (0..levels).take_while(|_| on).find(|&l| level[l].is_none())
+        };
+        if let Some(l) = first_missing(app.rcp, self.rcp_levels, &m.rcp) {
+            return Some(outcome(
                 Decision::ImplicitDeny,
-                smallvec::smallvec![],
-                Some(missing(i)),
+                Statements::new(),
+                Some(Missing::Rcp(l as u8)),
+            ));
+        }
+        if let Some(l) = first_missing(app.scp, self.scp_levels, &m.scp) {
+            return Some(outcome(
+                Decision::ImplicitDeny,
+                Statements::new(),
+                Some(Missing::Scp(l as u8)),
+            ));
+        }
+        None
+    }
+
+    /// Which of the caller's own layers allow: identity (the root user needs none), boundary
+    /// (when there is one), session (for sessions: the session policy, or none needed for a
+    /// role session without one; a federated session without one has no permissions).
+    #[inline]
+    fn paths(&self, p: &Principal, m: &Matched) -> Paths {
+        let root = p.kind == PrincipalKind::Root;
+        Paths {
+            identity: root || m.identity.is_some(),
+            boundary: !self.has_boundary || root || m.boundary.is_some(),
+            session: if !p.is_session() {
+                true
+            } else if self.has_session_policy {
+                m.session.is_some()
+            } else {
+                matches!(p.kind, PrincipalKind::RoleSession { .. })
+            },
+        }
+    }
+
+    /// Same account (semantics §1.4): a direct grant in the resource policy is complete, a grant
+    /// to the role entity still needs boundary and session, an account grant delegates to the
+    /// identity policies; trust and key policies must allow the caller themselves (§1.9).
+    fn same_account(&self, req: &Request<'_>, action: &str, m: &Matched, paths: Paths) -> Outcome {
+        let Paths {
+            identity: i,
+            boundary: b,
+            session: s,
+        } = paths;
+        if let Some((gid, kind)) = m.resource {
+            let complete = match kind {
+                GrantKind::Direct => true,
+                GrantKind::SessionArn => {
+                    !self.settings.session_policy_limits_session_arn_grants || s
+                }
+                GrantKind::Entity => b && s,
+                GrantKind::Account => false,
+            };
+            if complete {
+                return outcome(Decision::Allowed, smallvec::smallvec![gid], None);
+            }
+        }
+        let trust_or_key = Self::trust_or_key_policy(action, req.resource);
+        if let (Some(layer), false) = (trust_or_key, self.has_resource_policy) {
+            // No trust or key policy given: none exists (cases.md), so nothing allows the
+            // caller, unless the setting says to assume one that delegates to the account
+            // (AWS's default key policy; a trust policy naming the account).
+            if !self.settings.missing_trust_or_key_policy_delegates {
+                return outcome(Decision::ImplicitDeny, Statements::new(), Some(layer));
+            }
+        } else if let Some(layer) = trust_or_key {
+            // The trust or key policy is given: only its account grant plus the caller's own
+            // allows (or a complete grant, above) let the caller through.
+            return match m.resource {
+                Some((gid, GrantKind::Account)) if i && b && s => {
+                    let mut ids = smallvec::smallvec![gid];
+                    ids.extend(m.own_allows());
+                    outcome(Decision::Allowed, ids, None)
+                }
+                None => outcome(Decision::ImplicitDeny, Statements::new(), Some(layer)),
+                Some(_) => outcome(
+                    Decision::ImplicitDeny,
+                    Statements::new(),
+                    Some(paths.missing(i)),
+                ),
+            };
+        }
+        if i && b && s {
+            return outcome(Decision::Allowed, m.own_allows(), None);
+        }
+        // Which layer to name: a role-entity or session grant is a path of its own, so the
+        // missing layer is then the boundary or the session, not the identity policy.
+        let has_path = i
+            || matches!(
+                m.resource,
+                Some((_, GrantKind::Entity | GrantKind::SessionArn))
+            );
+        outcome(
+            Decision::ImplicitDeny,
+            Statements::new(),
+            Some(paths.missing(has_path)),
+        )
+    }
+
+    /// Cross account (semantics §1.6): the caller's side and the resource policy must both allow.
+    fn cross_account(m: &Matched, paths: Paths) -> Outcome {
+        if !paths.all() {
+            return outcome(
+                Decision::ImplicitDeny,
+                Statements::new(),
+                Some(paths.missing(paths.identity)),
             );
         }
         match m.resource {
             Some((gid, _)) => {
-                let mut ids = identity_ids();
+                let mut ids = m.own_allows();
                 ids.push(gid);
-                out(Decision::Allowed, ids, None)
+                outcome(Decision::Allowed, ids, None)
             }
-            None => out(
+            None => outcome(
                 Decision::ImplicitDeny,
-                smallvec::smallvec![],
+                Statements::new(),
                 Some(Missing::ResourceCrossAccount),
             ),
+        }
+    }
+}
+
+fn outcome(decision: Decision, statements: Statements, missing: Option<Missing>) -> Outcome {
+    Outcome {
+        decision,
+        statements,
+        missing,
+        rule: None,
+    }
+}
+
+/// Which of the caller's own layers allow the request.
+#[derive(Debug, Clone, Copy)]
+struct Paths {
+    identity: bool,
+    boundary: bool,
+    session: bool,
+}
+
+impl Paths {
+    fn all(self) -> bool {
+        self.identity && self.boundary && self.session
+    }
+
+    /// The layer an implicit deny names: the identity policy when the caller has no path at
+    /// all, else the first of boundary and session that does not allow.
+    fn missing(self, has_path: bool) -> Missing {
+        if !has_path {
+            Missing::Identity
+        } else if !self.boundary {
+            Missing::Boundary
+        } else if !self.session {
+            Missing::Session
+        } else {
+            Missing::Identity
         }
     }
 }
