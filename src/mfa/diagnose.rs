@@ -552,19 +552,46 @@ fn allowed_by_policy(c: &Cell) -> bool {
 }
 
 /// Judges every check of semantics §8 over the evaluated rows, recording findings and marking
-/// the cells they rest on.
+/// the cells they rest on. Each check is its own function below; their order matters only for
+/// the order findings are listed in.
 pub(crate) fn judge(
     input: &AuditInput,
     sets: &Sets,
     rows: &mut [Row],
     out: &mut Vec<Finding>,
 ) -> Vec<Verdict> {
-    let now = input.now;
     let mut fs = Findings { out };
     let p = &input.principal;
     let is_user = matches!(p.kind, PrincipalKind::User { .. });
     let is_role = matches!(p.kind, PrincipalKind::RoleSession { .. });
-    // Leaks in the scenario as given.
+    judge_leaks(input, sets, rows, &mut fs);
+    judge_automation_roles(sets, rows, &mut fs);
+    if is_user {
+        judge_enrolment(input, sets, rows, &mut fs);
+    }
+    judge_forward_access(is_role, sets, rows, &mut fs);
+    let role_mfa_summary = judge_role_session_mfa(sets, rows, &mut fs);
+    judge_vacuous(sets, rows, &mut fs);
+    // With SCPs in a member account, the management-account rows are a what-if: what they
+    // show is information (a warning), and the exit status follows the real rows only.
+    if !input.scenario.management_account {
+        for f in fs.out.iter_mut() {
+            if f.rule == Rule::ScpNotInManagementAccount {
+                f.kind = FindingKind::Warning;
+            }
+        }
+    }
+    let findings = &*fs.out;
+    CHECKS
+        .iter()
+        .map(|&check| verdict(check, input, rows, findings, role_mfa_summary.clone()))
+        .collect()
+}
+
+/// Leaks: a sensitive action allowed by policy in a context without MFA (and, in the
+/// management-account rows, only what the member account denies), each diagnosed for its cause.
+fn judge_leaks(input: &AuditInput, sets: &Sets, rows: &mut [Row], fs: &mut Findings<'_>) {
+    let now = input.now;
     for ri in 0..rows.len() {
         let row = &rows[ri];
         let Some(check) = check_of(row.context) else {
@@ -616,7 +643,10 @@ pub(crate) fn judge(
             rows[ri].cells[ci].finding = true;
         }
     }
-    // Automation roles under the SCPs.
+}
+
+/// An SCP's MFA deny that also denies automation role sessions (which never carry MFA).
+fn judge_automation_roles(sets: &Sets, rows: &[Row], fs: &mut Findings<'_>) {
     if let Some(ri) = find_row(rows, Preset::Role, AccountVariant::AutomationRole) {
         let row = &rows[ri];
         for cell in &row.cells {
@@ -640,9 +670,13 @@ pub(crate) fn judge(
             }
         }
     }
-    // Enrolment: a user signed in to the console without MFA.
+}
+
+/// Enrolment: can a user signed in to the console without MFA enrol a device?
+fn judge_enrolment(input: &AuditInput, sets: &Sets, rows: &mut [Row], fs: &mut Findings<'_>) {
+    let now = input.now;
     let console = find_row(rows, Preset::Console, AccountVariant::AsGiven);
-    if let (true, Some(ri)) = (is_user, console) {
+    if let Some(ri) = console {
         let row = &rows[ri];
         let principal = &sets.principals[row.set];
         let mut marks = Vec::new();
@@ -677,7 +711,11 @@ pub(crate) fn judge(
             rows[ri].cells[ci].finding = true;
         }
     }
-    // Forward access sessions.
+}
+
+/// Forward access sessions: a service acting for the caller denied where the caller's own
+/// request is allowed.
+fn judge_forward_access(is_role: bool, sets: &Sets, rows: &[Row], fs: &mut Findings<'_>) {
     let fas_pairs: &[(Preset, &[Preset])] = if is_role {
         &[
             (Preset::Service, &[Preset::Role]),
@@ -729,7 +767,15 @@ pub(crate) fn judge(
             fs.add(set, &d, d.rule, Check::ForwardAccess, case(&rows[fi], cell));
         }
     }
-    // Role sessions created with MFA: both readings of semantics §9.1.
+}
+
+/// Role sessions created with MFA under both readings of semantics §9.1: a finding where they
+/// differ, and the verdict's summary.
+fn judge_role_session_mfa(
+    sets: &Sets,
+    rows: &[Row],
+    fs: &mut Findings<'_>,
+) -> Option<(Status, String)> {
     let role_mfa: Vec<usize> = (0..rows.len())
         .filter(|&i| {
             rows[i].context == Preset::RoleMfa && rows[i].account == AccountVariant::AsGiven
@@ -781,7 +827,11 @@ pub(crate) fn judge(
             ),
         ));
     }
-    // Vacuous enforcement: nothing allowed even with MFA.
+    role_mfa_summary
+}
+
+/// Vacuous enforcement: nothing is allowed even with MFA.
+fn judge_vacuous(sets: &Sets, rows: &[Row], fs: &mut Findings<'_>) {
     let mfa_rows: Vec<&Row> = rows
         .iter()
         .filter(|r| {
@@ -806,20 +856,6 @@ pub(crate) fn judge(
             fs.add(&sets.sets[c.set], &d, d.rule, Check::Console, case(r, c));
         }
     }
-    // With SCPs in a member account, the management-account rows are a what-if: what they
-    // show is information (a warning), and the exit status follows the real rows only.
-    if !input.scenario.management_account {
-        for f in fs.out.iter_mut() {
-            if f.rule == Rule::ScpNotInManagementAccount {
-                f.kind = FindingKind::Warning;
-            }
-        }
-    }
-    let findings = &*fs.out;
-    CHECKS
-        .iter()
-        .map(|&check| verdict(check, input, rows, findings, role_mfa_summary.clone()))
-        .collect()
 }
 
 fn verdict(
