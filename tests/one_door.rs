@@ -602,3 +602,31 @@ fn organization_flags_set_the_org_keys() {
         err(&o)
     );
 }
+
+#[test]
+fn a_failing_test_shows_its_context_and_the_condition_reasons() {
+    let d = tmp("failctx");
+    std::fs::write(
+        d.join("c.json"),
+        r#"{"tests":[{"name":"mfa console","identity_policies":[{"Version":"2012-10-17","Statement":[{"Sid":"NeedMfa","Effect":"Allow","Action":"s3:*","Resource":"*","Condition":{"Bool":{"aws:MultiFactorAuthPresent":"true"}}}]}],"action":"s3:GetObject","context":"console","expect":"allowed"}]}"#,
+    )
+    .unwrap();
+    let o = iamsim_in(&d, &["test", "c.json"]);
+    assert_eq!(o.status.code(), Some(1));
+    let t = out(&o);
+    assert!(
+        t.contains("context: ") && t.contains("aws:MultiFactorAuthPresent=false"),
+        "{t}"
+    );
+    assert!(
+        t.contains("NeedMfa") && t.contains("Bool {\"aws:MultiFactorAuthPresent\": \"true\"}"),
+        "{t}"
+    );
+    let o = iamsim_in(&d, &["test", "--format", "json", "c.json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(v["tests"][0]["context"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c == "aws:MultiFactorAuthPresent=false"));
+}

@@ -225,6 +225,18 @@ pub struct TestResult {
     pub outcome: Outcome,
     /// Deciding statements, rendered.
     pub deciding: String,
+    /// For a failed test: the request context it ran with (`key=value`, sorted) and the full
+    /// explanation (deciding and near-miss statements with per-condition reasons).
+    pub failure: Option<Failure>,
+}
+
+/// What a failing test shows beyond the decision.
+#[derive(Debug, Clone)]
+pub struct Failure {
+    /// The request context, one `key=value` per entry.
+    pub context: Vec<String>,
+    /// `iamsim eval`'s explanation text.
+    pub explanation: String,
 }
 
 impl TestResult {
@@ -257,18 +269,33 @@ pub fn run_test(t: &CaseTest) -> Result<TestResult, InputError> {
             .collect::<Vec<_>>()
             .join(", ")
     };
+    let mut failure = None;
     if outcome.decision != t.expect {
         // What kept a statement from covering the request is often the surprise.
         for e in crate::report::exclusions(&set, &req, &slots) {
             deciding.push_str("; ");
             deciding.push_str(&e);
         }
+        let mut context: Vec<String> = ctx
+            .entries()
+            .into_iter()
+            .map(|(_, name, v)| match v {
+                crate::context::CtxValue::One(x) => format!("{name}={x}"),
+                crate::context::CtxValue::Many(l) => format!("{name}=[{}]", l.join(", ")),
+            })
+            .collect();
+        context.sort();
+        failure = Some(Failure {
+            context,
+            explanation: crate::report::explain(&set, &req, &slots, &outcome).to_text(),
+        });
     }
     Ok(TestResult {
         name: t.name.clone(),
         expect: t.expect,
         outcome,
         deciding,
+        failure,
     })
 }
 
@@ -325,4 +352,87 @@ fn is_case_file(p: &Path) -> bool {
         Ok(j) => j.get("tests").is_some(),
         Err(_) => true,
     }
+}
+
+/// One test's result in a run over many files.
+#[derive(Debug, Clone)]
+pub struct RunResult {
+    /// The case file.
+    pub file: String,
+    /// The test's name.
+    pub name: String,
+    /// Its line.
+    pub line: u32,
+    /// The expected decision.
+    pub expected: Decision,
+    /// The result, or why the test could not run.
+    pub result: Result<TestResult, InputError>,
+}
+
+impl RunResult {
+    /// Whether the test ran and got the expected decision.
+    pub fn passed(&self) -> bool {
+        self.result.as_ref().is_ok_and(TestResult::passed)
+    }
+}
+
+/// A run over case files: every test's result, the files that could not be loaded (with all
+/// their problems), and the warnings.
+#[derive(Debug, Default)]
+pub struct Run {
+    /// Results in file order.
+    pub results: Vec<RunResult>,
+    /// Files that could not be loaded, with every problem found in each.
+    pub broken: Vec<Vec<InputError>>,
+    /// Warnings (unknown fields; policy warnings).
+    pub warnings: Vec<String>,
+}
+
+impl Run {
+    /// Tests that passed.
+    pub fn passed(&self) -> usize {
+        self.results.iter().filter(|r| r.passed()).count()
+    }
+
+    /// Tests that ran and failed, or could not run.
+    pub fn failed(&self) -> usize {
+        self.results.len() - self.passed()
+    }
+}
+
+/// Runs every test of `files` whose name contains `filter` (case-insensitive). `{"file"}`
+/// references must resolve inside `roots`.
+pub fn run_files(files: &[PathBuf], roots: &Roots, filter: Option<&str>) -> Run {
+    let filter = filter.map(str::to_lowercase);
+    let mut run = Run::default();
+    for f in files {
+        let file = f.display().to_string();
+        let loaded = read_text(f)
+            .map_err(|e| vec![e])
+            .and_then(|text| load_case_all(&text, f, roots));
+        let cf = match loaded {
+            Ok(cf) => cf,
+            Err(es) => {
+                run.broken.push(es);
+                continue;
+            }
+        };
+        run.warnings.extend(cf.warnings);
+        for t in &cf.tests {
+            if filter
+                .as_deref()
+                .is_some_and(|f| !t.name.to_lowercase().contains(f))
+            {
+                continue;
+            }
+            run.results.push(RunResult {
+                file: file.clone(),
+                name: t.name.clone(),
+                line: t.pos.line,
+                expected: t.expect,
+                result: run_test(t),
+            });
+        }
+    }
+    run
 }

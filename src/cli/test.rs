@@ -2,8 +2,9 @@
 //! closing `N passed, N failed` line (or a JSON / JUnit XML report for CI systems).
 
 use crate::cli::{CmdResult, EXIT_FINDING, EXIT_INPUT, EXIT_OK};
-use iamsim::cases::{collect_files, load_case_all, run_test};
-use iamsim::io::{term, xml, Output};
+use iamsim::cases::{collect_files, run_files};
+use iamsim::io::{term, Output};
+use iamsim::report::junit::{junit, JunitCase};
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -43,15 +44,6 @@ pub enum Format {
     Junit,
 }
 
-struct Outcome {
-    file: String,
-    name: String,
-    line: u32,
-    expected: String,
-    actual: Option<String>,
-    detail: String,
-}
-
 /// Runs the subcommand and returns the exit status.
 pub fn run(args: &TestArgs, out: &mut Output) -> CmdResult {
     let files = collect_files(&args.paths)?;
@@ -59,156 +51,24 @@ pub fn run(args: &TestArgs, out: &mut Output) -> CmdResult {
     for p in &args.paths {
         roots.allow_input(p);
     }
-    let filter = args.filter.as_deref().map(str::to_lowercase);
-    let text = args.format == Format::Text;
-    let mut results: Vec<Outcome> = Vec::new();
-    let mut broken = 0usize;
-    for f in &files {
-        let file = f.display().to_string();
-        let loaded = iamsim::cases::read_text(f)
-            .map_err(|e| vec![e])
-            .and_then(|text| load_case_all(&text, f, &roots));
-        let cf = match loaded {
-            Ok(cf) => cf,
-            Err(es) => {
-                crate::cli::print_error(&crate::cli::CliError::Inputs(es));
-                broken += 1;
-                continue;
-            }
-        };
-        // Unknown fields are shown by default (a misspelt "contxt" silently tests nothing);
-        // policy warnings with -w.
-        crate::cli::warn_all(
-            cf.warnings
-                .iter()
-                .filter(|w| args.warnings || w.contains("unknown field")),
-        );
-        for t in &cf.tests {
-            if filter
-                .as_deref()
-                .is_some_and(|f| !t.name.to_lowercase().contains(f))
-            {
-                continue;
-            }
-            match run_test(t) {
-                Ok(r) => {
-                    let o = Outcome {
-                        file: file.clone(),
-                        name: r.name.clone(),
-                        line: t.pos.line,
-                        expected: r.expect.to_string(),
-                        actual: Some(r.outcome.decision.to_string()),
-                        detail: r.deciding.clone(),
-                    };
-                    if text {
-                        if !r.passed() {
-                            writeln!(
-                                out,
-                                "FAIL {}:{}: {}: expected {}, got {} ({})",
-                                term(&file),
-                                t.pos.line,
-                                term(&r.name),
-                                r.expect,
-                                r.outcome.decision,
-                                term(&r.deciding)
-                            )?;
-                        } else if args.verbose {
-                            writeln!(
-                                out,
-                                "ok   {}: {}: {}",
-                                term(&file),
-                                term(&r.name),
-                                r.outcome.decision
-                            )?;
-                        }
-                    }
-                    results.push(o);
-                }
-                Err(e) => {
-                    eprintln!("error: {}: {}: {e}", term(&file), term(&t.name));
-                    broken += 1;
-                    results.push(Outcome {
-                        file: file.clone(),
-                        name: t.name.clone(),
-                        line: t.pos.line,
-                        expected: t.expect.to_string(),
-                        actual: None,
-                        detail: e.to_string(),
-                    });
-                }
-            }
+    let run = run_files(&files, &roots, args.filter.as_deref());
+    for es in &run.broken {
+        crate::cli::print_error(&crate::cli::CliError::Inputs(es.clone()));
+    }
+    // Unknown fields are shown by default (a misspelt "contxt" silently tests nothing);
+    // policy warnings with -w.
+    crate::cli::warn_all(
+        run.warnings
+            .iter()
+            .filter(|w| args.warnings || w.contains("unknown field")),
+    );
+    for r in &run.results {
+        if let Err(e) = &r.result {
+            eprintln!("error: {}: {}: {e}", term(&r.file), term(&r.name));
         }
     }
-    let passed = results
-        .iter()
-        .filter(|o| o.actual.as_deref() == Some(o.expected.as_str()))
-        .count();
-    let failed = results.len() - passed;
-    match args.format {
-        Format::Text => {}
-        Format::Json => {
-            let tests: Vec<serde_json::Value> = results
-                .iter()
-                .map(|o| {
-                    serde_json::json!({
-                        "file": o.file, "line": o.line, "name": o.name, "expected": o.expected,
-                        "actual": o.actual, "passed": o.actual.as_deref() == Some(o.expected.as_str()),
-                        "deciding": o.detail,
-                    })
-                })
-                .collect();
-            let doc = serde_json::json!({"passed": passed, "failed": failed, "invalid_files": broken, "tests": tests});
-            writeln!(
-                out,
-                "{}",
-                serde_json::to_string_pretty(&doc).unwrap_or_default()
-            )?;
-        }
-        Format::Junit => {
-            let mut doc = format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"iamsim\" tests=\"{}\" failures=\"{failed}\">\n", results.len());
-            let mut files_seen: Vec<&str> = results.iter().map(|o| o.file.as_str()).collect();
-            files_seen.dedup();
-            for file in files_seen {
-                let cases: Vec<&Outcome> = results.iter().filter(|o| o.file == file).collect();
-                let fails = cases
-                    .iter()
-                    .filter(|o| o.actual.as_deref() != Some(o.expected.as_str()))
-                    .count();
-                doc.push_str(&format!(
-                    "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{fails}\">\n",
-                    xml(file),
-                    cases.len()
-                ));
-                for o in cases {
-                    doc.push_str(&format!(
-                        "    <testcase classname=\"{}\" name=\"{}\" file=\"{}\" line=\"{}\"",
-                        xml(file),
-                        xml(&o.name),
-                        xml(file),
-                        o.line
-                    ));
-                    if o.actual.as_deref() == Some(o.expected.as_str()) {
-                        doc.push_str("/>\n");
-                    } else {
-                        let msg = format!(
-                            "expected {}, got {}",
-                            o.expected,
-                            o.actual.as_deref().unwrap_or("an error")
-                        );
-                        doc.push_str(&format!(
-                            ">\n      <failure message=\"{}\">{}</failure>\n    </testcase>\n",
-                            xml(&msg),
-                            xml(&o.detail)
-                        ));
-                    }
-                }
-                doc.push_str("  </testsuite>\n");
-            }
-            doc.push_str("</testsuites>\n");
-            out.write_all(doc.as_bytes())?;
-        }
-    }
-    if results.is_empty() && broken == 0 {
+    let (passed, failed) = (run.passed(), run.failed());
+    if run.results.is_empty() && run.broken.is_empty() {
         return Err(format!(
             "no test ran{}: nothing was checked",
             args.filter
@@ -218,16 +78,104 @@ pub fn run(args: &TestArgs, out: &mut Output) -> CmdResult {
         )
         .into());
     }
-    if text {
+    match args.format {
+        Format::Text => text(args, &run, out)?,
+        Format::Json => {
+            let tests: Vec<serde_json::Value> = run
+                .results
+                .iter()
+                .map(|r| {
+                    let ok = r.result.as_ref().ok();
+                    serde_json::json!({
+                        "file": r.file, "line": r.line, "name": r.name,
+                        "expected": r.expected.to_string(),
+                        "actual": ok.map(|t| t.outcome.decision.to_string()),
+                        "passed": r.passed(),
+                        "deciding": match &r.result { Ok(t) => t.deciding.clone(), Err(e) => e.to_string() },
+                        "context": ok.and_then(|t| t.failure.as_ref()).map(|f| f.context.clone()),
+                    })
+                })
+                .collect();
+            let doc = serde_json::json!({"passed": passed, "failed": failed, "invalid_files": run.broken.len(), "tests": tests});
+            writeln!(
+                out,
+                "{}",
+                serde_json::to_string_pretty(&doc).unwrap_or_default()
+            )?;
+        }
+        Format::Junit => {
+            let cases: Vec<JunitCase<'_>> = run
+                .results
+                .iter()
+                .map(|r| JunitCase {
+                    file: &r.file,
+                    name: &r.name,
+                    line: r.line,
+                    failure: match &r.result {
+                        Ok(t) if t.passed() => None,
+                        Ok(t) => Some((
+                            format!("expected {}, got {}", r.expected, t.outcome.decision),
+                            t.deciding.clone(),
+                        )),
+                        Err(e) => Some((
+                            format!("expected {}, got an error", r.expected),
+                            e.to_string(),
+                        )),
+                    },
+                })
+                .collect();
+            out.write_all(junit(&cases).as_bytes())?;
+        }
+    }
+    if args.format == Format::Text {
         writeln!(out, "{passed} passed, {failed} failed")?;
     } else {
         eprintln!("{passed} passed, {failed} failed");
     }
-    Ok(if broken > 0 {
-        EXIT_INPUT
-    } else if failed > 0 {
-        EXIT_FINDING
-    } else {
-        EXIT_OK
-    })
+    Ok(
+        if !run.broken.is_empty() || run.results.iter().any(|r| r.result.is_err()) {
+            EXIT_INPUT
+        } else if failed > 0 {
+            EXIT_FINDING
+        } else {
+            EXIT_OK
+        },
+    )
+}
+
+/// The text report: one line per failure (with the request context and the explanation
+/// indented under it), `-v` one line per pass.
+fn text(args: &TestArgs, run: &iamsim::cases::Run, out: &mut Output) -> std::io::Result<()> {
+    for r in &run.results {
+        let Ok(t) = &r.result else { continue };
+        if t.passed() {
+            if args.verbose {
+                writeln!(
+                    out,
+                    "ok   {}: {}: {}",
+                    term(&r.file),
+                    term(&r.name),
+                    t.outcome.decision
+                )?;
+            }
+            continue;
+        }
+        writeln!(
+            out,
+            "FAIL {}:{}: {}: expected {}, got {} ({})",
+            term(&r.file),
+            r.line,
+            term(&r.name),
+            t.expect,
+            t.outcome.decision,
+            term(&t.deciding)
+        )?;
+        if let Some(f) = &t.failure {
+            writeln!(out, "     context: {}", term(&f.context.join(", ")))?;
+            for l in f.explanation.lines() {
+                writeln!(out, "     {}", term(l))?;
+            }
+        }
+    }
+    Ok(())
 }

@@ -1,6 +1,7 @@
 //! Explanations: naming statements (`policy#Sid` with file:line), AWS-style messages, and the
 //! full trace of a decision.
 
+pub mod junit;
 pub mod sarif;
 
 use crate::compile::{KeyLookup, Layer, PolicySet};
