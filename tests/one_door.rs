@@ -630,3 +630,42 @@ fn a_failing_test_shows_its_context_and_the_condition_reasons() {
         .iter()
         .any(|c| c == "aws:MultiFactorAuthPresent=false"));
 }
+
+#[test]
+fn first_contact_mistakes_get_a_hint() {
+    let d = tmp("hints");
+    std::fs::write(
+        d.join("curly.json"),
+        "{\n  \u{201c}Version\u{201d}: \"2012-10-17\"}",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("p.yaml"),
+        "Version: \"2012-10-17\"\nStatement:\n  - Effect: Allow\n",
+    )
+    .unwrap();
+    let o = iamsim_in(
+        &d,
+        &["eval", "--identity", "curly.json", "-a", "s3:GetObject"],
+    );
+    assert!(
+        err(&o).contains("curly.json:2:3") && err(&o).contains("curly quote"),
+        "{}",
+        err(&o)
+    );
+    let o = iamsim_in(&d, &["lint", "curly.json"]);
+    assert!(
+        out(&o).contains("help: this is a curly quote"),
+        "{}",
+        out(&o)
+    );
+    let o = iamsim_in(&d, &["eval", "--identity", "p.yaml", "-a", "s3:GetObject"]);
+    assert!(
+        err(&o).contains("iamsim reads JSON, and this looks like YAML"),
+        "{}",
+        err(&o)
+    );
+    let o = iamsim_in(&d, &["eval", "-a", "s3:GetObject", "--context", "consle"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(err(&o).contains("console-mfa"), "{}", err(&o));
+}

@@ -27,7 +27,7 @@ pub struct EvalArgs {
     resource: String,
     /// How the caller reached AWS: none, console, console-mfa, access-keys, session, session-mfa,
     /// role, role-mfa, service, service-mfa.
-    #[arg(long, short = 'c', default_value = "none")]
+    #[arg(long, short = 'c', default_value = "none", value_parser = preset_names())]
     context: String,
     /// A condition key, NAME=VALUE (repeatable; a key given twice becomes multi-valued;
     /// NAME= with no value sets the empty string; NAME=null removes a preset key).
@@ -42,6 +42,11 @@ pub struct EvalArgs {
 enum Format {
     Text,
     Json,
+}
+
+/// The preset names, so that clap lists them in `--help` and shell completions offer them.
+fn preset_names() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(iamsim::context::PRESETS.iter().map(|(_, n)| *n))
 }
 
 /// Parses repeated `NAME=VALUE` flags into context keys (a repeated name becomes a list).

@@ -66,6 +66,21 @@ fn paint(use_colour: bool) -> impl Fn(&str, &str) -> String {
     }
 }
 
+/// The byte offset of 1-based `line`/`column` (in characters) in `text`.
+fn offset_of(text: &str, line: u32, column: u32) -> usize {
+    let mut offset = 0;
+    for (n, l) in text.split_inclusive('\n').enumerate() {
+        if n + 1 == line as usize {
+            return offset
+                + l.char_indices()
+                    .nth(column.saturating_sub(1) as usize)
+                    .map_or(l.len(), |(i, _)| i);
+        }
+        offset += l.len();
+    }
+    text.len()
+}
+
 /// How many identical warnings (same code and message) are shown before the rest are counted.
 const REPEATS_SHOWN: usize = 3;
 
@@ -111,6 +126,13 @@ pub fn run(args: &LintArgs, out: &mut Output) -> CmdResult {
             Ok((_, w)) => w,
             Err(d) => d,
         };
+        for d in diags
+            .iter_mut()
+            .filter(|d| d.code == "json-syntax-error" && d.help.is_none())
+        {
+            let offset = offset_of(&text, d.line, d.column);
+            d.help = iamsim::scenario::first_contact_hint(&text, offset).map(str::to_string);
+        }
         diags.extend(size_warning(&text, kind, &name, args.aws_managed));
         diags.retain(|d| d.is_error() || !args.allow.iter().any(|c| c == d.code));
         diags.sort_by_key(|d| (d.line, d.column));
