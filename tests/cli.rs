@@ -152,7 +152,12 @@ fn eval_scenario_file_and_bad_inputs() {
     assert!(stderr(&o).contains("cannot read file"), "{}", stderr(&o));
     let o = iamsim(&["eval", "-a", "s3:GetObject", "--context", "nope"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("unknown context preset"));
+    assert!(
+        stderr(&o).contains("invalid value 'nope' for '--context")
+            && stderr(&o).contains("console-mfa"),
+        "{}",
+        stderr(&o)
+    );
     let o = iamsim(&[
         "eval",
         "--identity",
