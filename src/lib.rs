@@ -46,6 +46,7 @@ pub mod io;
 pub mod json;
 pub mod mfa;
 pub mod policy;
+pub mod replay;
 pub mod report;
 pub mod scenario;
 pub mod settings;

@@ -34,6 +34,8 @@ enum Command {
     Simulate(cli::simulate::SimulateArgs),
     /// Audit an account export (authorization details + credential report) for MFA gaps.
     Account(Box<cli::account::AccountArgs>),
+    /// Replay CloudTrail events through the current policies and a proposed change.
+    Replay(Box<cli::replay::ReplayArgs>),
     /// Evaluate JSON-lines requests in bulk against one compiled scenario.
     Batch(cli::batch::BatchArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
@@ -67,6 +69,7 @@ fn main() {
                 .map_err(cli::CliError::from)
         }
         Command::Batch(a) => Ok(cli::batch::run(a)),
+        Command::Replay(a) => cli::replay::run(a, &mut out),
     };
     std::process::exit(cli::finish(result, &mut out));
 }

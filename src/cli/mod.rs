@@ -7,6 +7,7 @@ pub mod batch;
 pub mod eval;
 pub mod lint;
 pub mod mfa;
+pub mod replay;
 pub mod scenario_args;
 pub mod simulate;
 pub mod test;

@@ -1,0 +1,215 @@
+//! `iamsim replay TRAIL...`: CloudTrail events through the current policies and a proposed
+//! change. The mapping and the summary live in [`iamsim::replay`].
+
+use super::scenario_args::ScenarioArgs;
+use super::{CliError, CmdResult, EXIT_FINDING, EXIT_OK};
+use iamsim::compile::PolicySet;
+use iamsim::diag::InputError;
+use iamsim::io::Output;
+use iamsim::policy::PolicyKind;
+use iamsim::replay::{source, Summary};
+use iamsim::values::Wildcard;
+use std::io::Write;
+use std::path::PathBuf;
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// The summary for a terminal.
+    Text,
+    /// The summary as JSON.
+    Json,
+    /// One JSON record per event, in input order.
+    Jsonl,
+}
+
+/// Arguments of `iamsim replay`.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "\
+Example (would this MFA SCP break anything?):
+  iamsim replay testdata/replay/ --scenario testdata/replay/scenario.json \\
+      --with-scp testdata/policies/scp-deny-without-mfa.json
+
+Input: CloudTrail log files as delivered to S3 ({\"Records\": [...]}, .json or .json.gz), JSON Lines
+of events, directories of them (recursive), or - for standard input. The rules that turn an event
+into a request are in docs/replay.md.
+
+Exit status: 0 the change breaks nothing (or no change was given), 1 the change would deny a call
+that is allowed today, 2 bad input.")]
+pub struct ReplayArgs {
+    /// CloudTrail files or directories; `-` reads standard input.
+    #[arg(required = true, value_name = "TRAIL")]
+    pub inputs: Vec<PathBuf>,
+    /// The current policies (applied to every caller of the trail).
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    /// Proposed: an SCP attached at the last SCP level (a new level when there is none), or at
+    /// level N with N:FILE (repeatable).
+    #[arg(long = "with-scp", value_name = "[LEVEL:]FILE")]
+    pub with_scp: Vec<String>,
+    /// Proposed: an identity policy added for every caller, or for callers whose ARN matches a
+    /// wildcard pattern with PATTERN=FILE (repeatable; the first matching pattern applies).
+    #[arg(long = "with-identity", value_name = "[PATTERN=]FILE")]
+    pub with_identity: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+/// The proposed policy sets: one for every caller, and one per caller pattern.
+struct Proposed {
+    all: Option<PolicySet>,
+    patterns: Vec<(Wildcard, PolicySet)>,
+}
+
+fn build(args: &ReplayArgs) -> Result<(PolicySet, Proposed), CliError> {
+    let (built, _) = args.scenario.build(&[])?;
+    super::warn_all(&built.notes);
+    let base_sc = built.spec.scenario;
+    let baseline = PolicySet::compile(&base_sc).map_err(|e| CliError::Message(e.to_string()))?;
+    if args.with_scp.is_empty() && args.with_identity.is_empty() {
+        return Ok((
+            baseline,
+            Proposed {
+                all: None,
+                patterns: Vec::new(),
+            },
+        ));
+    }
+    let mut b = super::builder();
+    b.settings(&args.scenario.settings)?;
+    let mut proposed = base_sc.clone();
+    for spec in &args.with_scp {
+        let (level, file) = match spec.split_once(':') {
+            Some((l, f)) if l.bytes().all(|c| c.is_ascii_digit()) && !l.is_empty() => {
+                (Some(l.parse::<usize>().unwrap_or(0)), f)
+            }
+            _ => (None, spec.as_str()),
+        };
+        let p = b
+            .loader
+            .load_file(std::path::Path::new(file), PolicyKind::Scp)?;
+        match level {
+            Some(l) if l < proposed.scps.len() => proposed.scps[l].push(p),
+            Some(l) => {
+                return Err(InputError::whole(
+                    "--with-scp",
+                    format!(
+                        "level {l} does not exist: the scenario has {} SCP level(s)",
+                        proposed.scps.len()
+                    ),
+                )
+                .into())
+            }
+            None if proposed.scps.is_empty() => proposed.scps.push(vec![p]),
+            None => proposed.scps.last_mut().expect("non-empty").push(p),
+        }
+    }
+    let mut patterned = Vec::new();
+    for spec in &args.with_identity {
+        match spec.split_once('=') {
+            Some((pat, file)) => {
+                let p = b
+                    .loader
+                    .load_file(std::path::Path::new(file), PolicyKind::Identity)?;
+                patterned.push((pat.to_string(), p));
+            }
+            None => {
+                let p = b
+                    .loader
+                    .load_file(std::path::Path::new(spec), PolicyKind::Identity)?;
+                proposed.identity.push(p);
+            }
+        }
+    }
+    let compile = |sc: &iamsim::Scenario| {
+        PolicySet::compile(sc).map_err(|e| CliError::Message(e.to_string()))
+    };
+    let mut patterns = Vec::new();
+    for (pat, p) in patterned {
+        let mut sc = proposed.clone();
+        sc.identity.push(p);
+        patterns.push((Wildcard::new(&pat), compile(&sc)?));
+    }
+    let all = compile(&proposed)?;
+    Ok((
+        baseline,
+        Proposed {
+            all: Some(all),
+            patterns,
+        },
+    ))
+}
+
+/// Runs the subcommand.
+pub fn run(args: &ReplayArgs, out: &mut Output) -> CmdResult {
+    let (baseline, proposed) = build(args)?;
+    let with_change = proposed.all.is_some();
+    let files = source::input_files(&args.inputs)?;
+    let mut summary = Summary::default();
+    let mut damaged = Vec::new();
+    for f in &files {
+        let shown = f.display().to_string();
+        let (bytes, damage) = source::read_file(f)?;
+        if let Some(d) = damage {
+            damaged.push(d);
+        }
+        for (index, rec) in source::records(&bytes, &shown)?.into_iter().enumerate() {
+            // The proposed set for this caller: the first pattern naming it, else the general one.
+            let caller = rec
+                .as_ref()
+                .ok()
+                .and_then(|v| v.pointer("/userIdentity/arn"))
+                .and_then(|a| a.as_str())
+                .unwrap_or("");
+            let set = proposed
+                .patterns
+                .iter()
+                .find(|(w, _)| w.matches(caller))
+                .map(|(_, s)| s)
+                .or(proposed.all.as_ref());
+            let result = summary.record_with(
+                &baseline,
+                set,
+                &shown,
+                index,
+                rec.as_ref().map_err(String::as_str),
+            );
+            if args.format != Format::Jsonl {
+                continue;
+            }
+            match (result, &rec) {
+                (Some(r), _) => writeln!(out, "{}", serde_json::to_string(&r).unwrap_or_default())?,
+                (None, Err(e)) => writeln!(
+                    out,
+                    "{}",
+                    serde_json::json!({"file": shown, "index": index, "error": e})
+                )?,
+                (None, Ok(_)) => {}
+            }
+        }
+    }
+    match args.format {
+        Format::Text => out.write_all(summary.to_text(with_change).as_bytes())?,
+        Format::Json => writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&summary).unwrap_or_default()
+        )?,
+        Format::Jsonl => {}
+    }
+    for d in &damaged {
+        eprintln!("error: {}", iamsim::io::term(d));
+    }
+    if !damaged.is_empty() {
+        return Err(CliError::Message(format!(
+            "{} file(s) were damaged (results before the damage are above)",
+            damaged.len()
+        )));
+    }
+    Ok(if with_change && summary.broken() > 0 {
+        EXIT_FINDING
+    } else {
+        EXIT_OK
+    })
+}

@@ -1,0 +1,376 @@
+//! `iamsim replay`: recorded CloudTrail traffic through the current policies and a proposed
+//! change — what would the change break, what would it newly allow, does the model agree with
+//! what AWS decided, and who calls without MFA.
+//!
+//! * [`source`] reads CloudTrail as users have it: log files as delivered (`{"Records": [...]}`,
+//!   gzipped or not), JSON Lines (CloudTrail Lake, Athena, `jq -c '.Records[]'`), directories
+//!   of them, standard input;
+//! * [`event`] maps one event onto a request (action, resource, caller, preset, context keys,
+//!   observed outcome), every rule documented in `docs/replay.md`;
+//! * this module evaluates each request under the baseline and the proposed policy sets (each
+//!   compiled once) and aggregates the summary.
+
+pub mod event;
+pub mod source;
+
+use crate::compile::PolicySet;
+use crate::context::Principal;
+use crate::eval::{Decision, Outcome, Request};
+use crate::scenario::{request_context_at, RequestSpec};
+use event::{EventKind, MappedEvent, Mapping, Observed};
+use std::collections::BTreeMap;
+
+/// One event's result.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct EventResult {
+    /// The file it came from.
+    pub file: String,
+    /// Its index in the file (0-based record number).
+    pub index: usize,
+    /// `eventID`.
+    pub event_id: String,
+    /// `eventTime`.
+    pub event_time: String,
+    /// The caller.
+    pub principal: String,
+    /// The inferred credential preset.
+    pub context: &'static str,
+    /// `service:Action`.
+    pub action: String,
+    /// The resource.
+    pub resource: String,
+    /// How exact the mapping is.
+    pub mapping: Mapping,
+    /// Why it is approximate or unmapped.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// What AWS decided.
+    pub observed: Observed,
+    /// The decision under the current policies.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<Decision>,
+    /// The decision under the proposed change.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proposed: Option<Decision>,
+    /// The statements that decided the baseline.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub baseline_statements: Vec<String>,
+    /// The statements that decided the proposed decision.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub proposed_statements: Vec<String>,
+    /// The call was made without MFA.
+    pub without_mfa: bool,
+}
+
+/// A group of events with the same principal and action.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Group {
+    /// Events in the group.
+    pub count: u64,
+    /// One `eventID` to look up.
+    pub sample_event: String,
+    /// The statement that decides (the proposed deny, or the baseline's).
+    pub statement: String,
+}
+
+/// The summary of a replay.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Summary {
+    /// Records read.
+    pub events: u64,
+    /// API calls mapped exactly.
+    pub exact: u64,
+    /// API calls mapped with resource `*`.
+    pub approximate: u64,
+    /// API calls that could not be mapped, by reason.
+    pub unmapped: BTreeMap<String, u64>,
+    /// Other event types, by type.
+    pub skipped: BTreeMap<String, u64>,
+    /// Records that are not valid JSON objects.
+    pub errors: u64,
+    /// Allowed today, denied with the change: "principal action" → group.
+    pub breakage: BTreeMap<String, Group>,
+    /// Denied today, allowed with the change.
+    pub new_access: BTreeMap<String, Group>,
+    /// Observed allowed, simulated denied.
+    pub model_denies_observed_allowed: BTreeMap<String, Group>,
+    /// Observed denied, simulated allowed.
+    pub model_allows_observed_denied: BTreeMap<String, Group>,
+    /// Calls made without MFA: "principal (context)" → count.
+    pub without_mfa: BTreeMap<String, u64>,
+    /// Of those, the ones the proposed change would stop.
+    pub without_mfa_stopped: BTreeMap<String, u64>,
+    /// Console sign-ins without MFA, by user.
+    pub console_sign_ins_without_mfa: BTreeMap<String, u64>,
+}
+
+fn decide(set: &PolicySet, p: &Principal, e: &MappedEvent) -> Outcome {
+    let rs = RequestSpec {
+        action: e.action.clone(),
+        resource: e.resource.clone(),
+        preset: e.preset,
+        keys: e.keys.clone(),
+    };
+    let ctx = request_context_at(set, p, &rs, crate::scenario::now_secs());
+    let req = Request {
+        principal: p,
+        action: &e.action,
+        resource: &e.resource,
+        preset: e.preset,
+    };
+    set.evaluate(&req, &set.bind(&ctx))
+}
+
+fn labels(set: &PolicySet, o: &Outcome) -> Vec<String> {
+    o.statements
+        .iter()
+        .map(|id| crate::report::statement_ref(set, *id).label)
+        .collect()
+}
+
+fn bump(map: &mut BTreeMap<String, Group>, key: String, event: &str, statement: Option<&String>) {
+    let g = map.entry(key).or_default();
+    g.count += 1;
+    if g.sample_event.is_empty() {
+        g.sample_event = event.to_string();
+    }
+    if g.statement.is_empty() {
+        if let Some(s) = statement {
+            g.statement = s.clone();
+        }
+    }
+}
+
+impl Summary {
+    /// Records one record (a parse error, a sign-in, another event type, or an API call),
+    /// evaluating an API call under `baseline` and, if given, `proposed`; returns the call's
+    /// result record.
+    pub fn record_with(
+        &mut self,
+        baseline: &PolicySet,
+        proposed: Option<&PolicySet>,
+        file: &str,
+        index: usize,
+        record: Result<&serde_json::Value, &str>,
+    ) -> Option<EventResult> {
+        self.events += 1;
+        let v = match record {
+            Ok(v) => v,
+            Err(_) => {
+                self.errors += 1;
+                return None;
+            }
+        };
+        let kind = match event::map_event(v) {
+            Ok(k) => k,
+            Err(_) => {
+                self.errors += 1;
+                return None;
+            }
+        };
+        let e = match kind {
+            EventKind::Other(t) => {
+                *self.skipped.entry(t).or_default() += 1;
+                return None;
+            }
+            EventKind::SignIn {
+                principal,
+                mfa_used,
+                success,
+            } => {
+                if success && !mfa_used {
+                    *self
+                        .console_sign_ins_without_mfa
+                        .entry(principal)
+                        .or_default() += 1;
+                }
+                *self.skipped.entry("AwsConsoleSignIn".into()).or_default() += 1;
+                return None;
+            }
+            EventKind::Call(e) => e,
+        };
+        let mut r = EventResult {
+            file: file.to_string(),
+            index,
+            event_id: e.event_id.clone(),
+            event_time: e.event_time.clone(),
+            principal: e.principal_label.clone(),
+            context: e.preset.name(),
+            action: e.action.clone(),
+            resource: e.resource.clone(),
+            mapping: e.mapping,
+            reason: e.reason.clone(),
+            observed: e.observed,
+            baseline: None,
+            proposed: None,
+            baseline_statements: Vec::new(),
+            proposed_statements: Vec::new(),
+            without_mfa: e.without_mfa,
+        };
+        let Some(principal) = e
+            .principal
+            .as_ref()
+            .filter(|_| e.mapping != Mapping::Unmapped)
+        else {
+            *self
+                .unmapped
+                .entry(e.reason.clone().unwrap_or_else(|| "unknown".into()))
+                .or_default() += 1;
+            return Some(r);
+        };
+        match e.mapping {
+            Mapping::Exact => self.exact += 1,
+            _ => self.approximate += 1,
+        }
+        let base = decide(baseline, principal, &e);
+        r.baseline = Some(base.decision);
+        r.baseline_statements = labels(baseline, &base);
+        // Group role sessions by role: build-812 and build-813 are the same automation.
+        let who_group = match e.principal_label.find(":assumed-role/") {
+            Some(i) => {
+                let rest = &e.principal_label[i + ":assumed-role/".len()..];
+                let role = rest.split('/').next().unwrap_or(rest);
+                format!("{}:assumed-role/{role}/*", &e.principal_label[..i])
+            }
+            None => e.principal_label.clone(),
+        };
+        let key = format!("{who_group} {}", e.action);
+        // Model check: does the baseline agree with what AWS decided?
+        match (e.observed, base.decision == Decision::Allowed) {
+            (Observed::Allowed, false) => bump(
+                &mut self.model_denies_observed_allowed,
+                key.clone(),
+                &e.event_id,
+                r.baseline_statements.first(),
+            ),
+            (Observed::Denied, true) => bump(
+                &mut self.model_allows_observed_denied,
+                key.clone(),
+                &e.event_id,
+                r.baseline_statements.first(),
+            ),
+            _ => {}
+        }
+        let who = format!("{who_group} ({})", e.preset.name());
+        if e.without_mfa && e.observed != Observed::Denied {
+            *self.without_mfa.entry(who.clone()).or_default() += 1;
+        }
+        if let Some(set) = proposed {
+            let prop = decide(set, principal, &e);
+            r.proposed = Some(prop.decision);
+            r.proposed_statements = labels(set, &prop);
+            let was = base.decision == Decision::Allowed;
+            let will = prop.decision == Decision::Allowed;
+            // Breakage is what works today: allowed by the baseline and not denied by AWS.
+            if was && !will && e.observed != Observed::Denied {
+                bump(
+                    &mut self.breakage,
+                    key.clone(),
+                    &e.event_id,
+                    r.proposed_statements.first(),
+                );
+                if e.without_mfa {
+                    *self.without_mfa_stopped.entry(who).or_default() += 1;
+                }
+            } else if !was && will {
+                bump(
+                    &mut self.new_access,
+                    key,
+                    &e.event_id,
+                    r.proposed_statements.first(),
+                );
+            }
+        }
+        Some(r)
+    }
+
+    /// Calls allowed today that the change denies.
+    pub fn broken(&self) -> u64 {
+        self.breakage.values().map(|g| g.count).sum()
+    }
+
+    /// The text report.
+    pub fn to_text(&self, with_change: bool) -> String {
+        use crate::io::term;
+        let mut s = format!(
+            "{} events: {} API calls mapped exactly, {} approximately (resource *), {} unmapped, {} other events, {} unreadable\n",
+            self.events,
+            self.exact,
+            self.approximate,
+            self.unmapped.values().sum::<u64>(),
+            self.skipped.values().sum::<u64>(),
+            self.errors
+        );
+        for (why, n) in &self.unmapped {
+            s.push_str(&format!("  unmapped: {n} × {}\n", term(why)));
+        }
+        let groups = |s: &mut String, title: &str, map: &BTreeMap<String, Group>| {
+            let total: u64 = map.values().map(|g| g.count).sum();
+            s.push_str(&format!("\n{title}: {total}\n"));
+            for (k, g) in map {
+                s.push_str(&format!(
+                    "  {:>6} × {}  (e.g. event {}){}\n",
+                    g.count,
+                    term(k),
+                    term(&g.sample_event),
+                    if g.statement.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" by {}", term(&g.statement))
+                    }
+                ));
+            }
+        };
+        if with_change {
+            groups(
+                &mut s,
+                "Breakage (allowed today, denied with the change)",
+                &self.breakage,
+            );
+            groups(
+                &mut s,
+                "New access (denied today, allowed with the change)",
+                &self.new_access,
+            );
+        }
+        groups(
+            &mut s,
+            "Model check: observed allowed, simulated denied",
+            &self.model_denies_observed_allowed,
+        );
+        groups(
+            &mut s,
+            "Model check: observed denied, simulated allowed",
+            &self.model_allows_observed_denied,
+        );
+        s.push_str(&format!(
+            "\nMFA view: calls without MFA: {}\n",
+            self.without_mfa.values().sum::<u64>()
+        ));
+        for (who, n) in &self.without_mfa {
+            let stopped = self.without_mfa_stopped.get(who).copied().unwrap_or(0);
+            s.push_str(&format!("  {n:>6} × {}", term(who)));
+            if with_change {
+                s.push_str(&format!(", {stopped} stopped by the change"));
+            }
+            s.push('\n');
+        }
+        if !self.console_sign_ins_without_mfa.is_empty() {
+            s.push_str("  console sign-ins without MFA:\n");
+            for (who, n) in &self.console_sign_ins_without_mfa {
+                s.push_str(&format!("  {n:>6} × {}\n", term(who)));
+            }
+        }
+        if with_change {
+            s.push_str(&format!(
+                "\nresult: the change {}\n",
+                if self.broken() == 0 {
+                    "breaks nothing in this traffic".to_string()
+                } else {
+                    format!("would deny {} call(s) allowed today", self.broken())
+                }
+            ));
+        }
+        s
+    }
+}

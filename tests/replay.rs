@@ -1,0 +1,196 @@
+//! `iamsim replay` on the bundled synthetic trail (testdata/replay/trail: a delivered log file,
+//! a gzipped one and a CloudTrail Lake JSON Lines export): mapping, decisions, the summary.
+
+use std::process::{Command, Output};
+
+fn replay(extra: &[&str]) -> Output {
+    let mut args = vec![
+        "replay",
+        "testdata/replay/trail",
+        "--scenario",
+        "testdata/replay/scenario.json",
+    ];
+    args.extend_from_slice(extra);
+    Command::new(env!("CARGO_BIN_EXE_iamsim"))
+        .args(&args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
+}
+
+fn records(extra: &[&str]) -> Vec<serde_json::Value> {
+    let mut args = vec!["--format", "jsonl"];
+    args.extend_from_slice(extra);
+    let o = replay(&args);
+    String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn by_id<'a>(rs: &'a [serde_json::Value], id: &str) -> &'a serde_json::Value {
+    rs.iter()
+        .find(|r| r["event_id"] == id)
+        .unwrap_or_else(|| panic!("no {id}"))
+}
+
+#[test]
+fn events_map_to_the_iam_request() {
+    let rs = records(&[]);
+    // S3's renamed operations, Lambda's versioned names, CloudWatch's endpoint name.
+    assert_eq!(by_id(&rs, "evt-0001")["action"], "s3:ListAllMyBuckets");
+    assert_eq!(by_id(&rs, "evt-0021")["action"], "s3:ListBucket");
+    assert_eq!(by_id(&rs, "evt-0021")["resource"], "arn:aws:s3:::reports");
+    assert_eq!(by_id(&rs, "evt-0031")["action"], "s3:GetObject");
+    assert_eq!(
+        by_id(&rs, "evt-0031")["resource"],
+        "arn:aws:s3:::artifacts/api.zip"
+    );
+    assert_eq!(
+        by_id(&rs, "evt-0003")["action"],
+        "lambda:UpdateFunctionCode"
+    );
+    assert_eq!(by_id(&rs, "evt-0007")["action"], "cloudwatch:PutMetricData");
+    assert_eq!(
+        by_id(&rs, "evt-0032")["resource"],
+        "arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db"
+    );
+    // Credential presets from userIdentity.
+    assert_eq!(by_id(&rs, "evt-0001")["context"], "access-keys");
+    assert_eq!(by_id(&rs, "evt-0002")["context"], "console-mfa");
+    assert_eq!(by_id(&rs, "evt-0003")["context"], "role");
+    assert_eq!(by_id(&rs, "evt-0004")["context"], "service-mfa");
+    assert_eq!(by_id(&rs, "evt-0005")["context"], "console");
+    // Observed outcomes from errorCode.
+    assert_eq!(by_id(&rs, "evt-0005")["observed"], "denied");
+    assert_eq!(by_id(&rs, "evt-0006")["observed"], "denied");
+    assert_eq!(by_id(&rs, "evt-0001")["observed"], "allowed");
+    // An identity iamsim does not model is unmapped with the reason, never guessed.
+    let saml = by_id(&rs, "evt-0011");
+    assert_eq!(saml["mapping"], "unmapped");
+    assert!(saml["reason"].as_str().unwrap().contains("SAMLUser"));
+    assert!(saml.get("baseline").is_none());
+    // Every API call of every file (the .json, the .json.gz and the .jsonl) has a record.
+    assert_eq!(rs.len(), 12);
+}
+
+#[test]
+fn an_mfa_scp_breaks_calls_without_mfa_and_nothing_else() {
+    let o = replay(&[
+        "--with-scp",
+        "testdata/policies/scp-deny-without-mfa.json",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let broken: Vec<&str> = v["breakage"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert!(
+        broken.contains(&"arn:aws:iam::111122223333:user/alice s3:ListAllMyBuckets"),
+        "{broken:?}"
+    );
+    assert!(
+        broken.contains(
+            &"arn:aws:sts::111122223333:assumed-role/ci-deploy/* lambda:UpdateFunctionCode"
+        ),
+        "{broken:?}"
+    );
+    // Calls made with MFA keep working; a call AWS denied today is not "breakage".
+    assert!(
+        !broken
+            .iter()
+            .any(|k| k.contains("s3:PutObject") || k.contains("iam:CreateUser")),
+        "{broken:?}"
+    );
+    // The model check names what AWS denied and the scenario allows.
+    assert!(v["model_allows_observed_denied"]
+        .as_object()
+        .unwrap()
+        .contains_key("arn:aws:iam::111122223333:user/bob iam:CreateUser"));
+    assert_eq!(
+        v["console_sign_ins_without_mfa"]["arn:aws:iam::111122223333:user/carol"],
+        1
+    );
+    assert_eq!(
+        v["without_mfa_stopped"]["arn:aws:iam::111122223333:user/alice (access-keys)"],
+        2
+    );
+    // Without a change: exit 0 and no "proposed" field.
+    let o = replay(&[]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(records(&[]).iter().all(|r| r.get("proposed").is_none()));
+}
+
+#[test]
+fn bad_trails_are_errors_naming_the_file() {
+    let dir = std::env::temp_dir().join(format!("iamsim-replay-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let policy = dir.join("policy.json");
+    std::fs::write(&policy, r#"{"Version":"2012-10-17","Statement":[]}"#).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_iamsim"))
+        .args([
+            "replay",
+            policy.to_str().unwrap(),
+            "--scenario",
+            "testdata/replay/scenario.json",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr)
+        .contains("policy.json: this JSON file is not CloudTrail"));
+    // A truncated .gz keeps what was read and names the file.
+    let full = std::fs::read(
+        "testdata/replay/trail/2026/12/111122223333_CloudTrail_us-east-1_20261201T0915Z.json.gz",
+    )
+    .unwrap();
+    let cut = dir.join("cut.json.gz");
+    std::fs::write(&cut, &full[..full.len() / 2]).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_iamsim"))
+        .args([
+            "replay",
+            cut.to_str().unwrap(),
+            "--scenario",
+            "testdata/replay/scenario.json",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("cut.json.gz"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    // A malformed line in JSON Lines is an error record; the others go on.
+    let jl = dir.join("mixed.jsonl");
+    let good = std::fs::read_to_string("testdata/replay/trail/lake-export.jsonl").unwrap();
+    std::fs::write(&jl, format!("{{\"eventType\": \n{good}")).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_iamsim"))
+        .args([
+            "replay",
+            jl.to_str().unwrap(),
+            "--scenario",
+            "testdata/replay/scenario.json",
+            "--format",
+            "jsonl",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(out.lines().count(), 3, "{out}");
+    assert!(out.lines().next().unwrap().contains("\"error\""));
+}
