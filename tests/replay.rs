@@ -194,3 +194,67 @@ fn bad_trails_are_errors_naming_the_file() {
     assert_eq!(out.lines().count(), 3, "{out}");
     assert!(out.lines().next().unwrap().contains("\"error\""));
 }
+
+#[test]
+fn with_an_account_export_each_caller_has_its_own_policies() {
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "replay",
+            "testdata/replay/trail",
+            "--auth-details",
+            "testdata/replay/auth-details.json",
+            "--format",
+            "json",
+        ];
+        args.extend_from_slice(extra);
+        let o = Command::new(env!("CARGO_BIN_EXE_iamsim"))
+            .args(&args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or_default();
+        (o.status.code(), v)
+    };
+    // Baseline: carol may read only prod/* secrets and does; the SAML caller is unmapped.
+    let (code, v) = run(&[]);
+    assert_eq!(code, Some(0));
+    assert_eq!(
+        v["model_denies_observed_allowed"]
+            .as_object()
+            .unwrap()
+            .len(),
+        0,
+        "{v}"
+    );
+    // Detaching the CI role's managed policy breaks its deployments, and only those.
+    let (code, v) = run(&["--without", "arn:aws:iam::111122223333:policy/CiDeploy"]);
+    assert_eq!(code, Some(1));
+    let broken: Vec<&str> = v["breakage"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        broken,
+        [
+            "arn:aws:sts::111122223333:assumed-role/ci-deploy/* lambda:UpdateFunctionCode",
+            "arn:aws:sts::111122223333:assumed-role/ci-deploy/* s3:GetObject"
+        ]
+    );
+    // Replacing carol's policy with one for another secret breaks her read.
+    let (code, v) = run(&[
+        "--replace",
+        "arn:aws:iam::111122223333:policy/DbReader=testdata/policies/admin-with-mfa-bool.json",
+    ]);
+    assert_eq!(code, Some(1), "{v}");
+    assert!(
+        v["breakage"]
+            .as_object()
+            .unwrap()
+            .contains_key("arn:aws:iam::111122223333:user/carol secretsmanager:GetSecretValue"),
+        "{v}"
+    );
+    let (code, _) = run(&["--without", "arn:aws:iam::111122223333:policy/Nope"]);
+    assert_eq!(code, Some(2));
+}

@@ -51,9 +51,136 @@ pub struct ReplayArgs {
     /// wildcard pattern with PATTERN=FILE (repeatable; the first matching pattern applies).
     #[arg(long = "with-identity", value_name = "[PATTERN=]FILE")]
     pub with_identity: Vec<String>,
+    /// Evaluate each event with its own principal's policies from this account export
+    /// (`aws iam get-account-authorization-details`, repeatable for pages) instead of one
+    /// scenario for every caller; SCP levels come from --scp-level.
+    #[arg(long = "auth-details", value_name = "FILE")]
+    pub auth_details: Vec<PathBuf>,
+    /// Proposed (with --auth-details): detach this managed policy everywhere (repeatable).
+    #[arg(long, value_name = "POLICY_ARN")]
+    pub without: Vec<String>,
+    /// Proposed (with --auth-details): replace this managed policy's document (repeatable).
+    #[arg(long, value_name = "POLICY_ARN=FILE")]
+    pub replace: Vec<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+}
+
+/// Where each event's policies come from.
+enum Resolver {
+    /// One scenario for every caller.
+    Scenario(PolicySet, Proposed),
+    /// Each caller's own policies from an account export.
+    Export(
+        Box<iamsim::replay::ExportPolicies>,
+        Option<Box<iamsim::replay::ExportPolicies>>,
+    ),
+}
+
+/// Builds the export-based resolver: the baseline from the export and the SCP levels, the
+/// proposed one with --without/--replace/--with-scp/--with-identity applied.
+fn build_export(args: &ReplayArgs) -> Result<Resolver, CliError> {
+    use iamsim::account::export::AccountExport;
+    let mut export = AccountExport::default();
+    for f in &args.auth_details {
+        let text = iamsim::io::read_text(f, iamsim::io::DEFAULT_INPUT_LIMIT)?;
+        export.add_text(&text, &f.display().to_string())?;
+    }
+    let (built, _) = args.scenario.build(&[])?;
+    super::warn_all(&built.notes);
+    let sc = built.spec.scenario;
+    let base = iamsim::replay::ExportPolicies::new(
+        export.clone(),
+        sc.scps.clone(),
+        sc.settings.clone(),
+        sc.management_account,
+    );
+    let changed = !(args.with_scp.is_empty()
+        && args.with_identity.is_empty()
+        && args.without.is_empty()
+        && args.replace.is_empty());
+    if !changed {
+        return Ok(Resolver::Export(Box::new(base), None));
+    }
+    let mut b = super::builder();
+    b.settings(&args.scenario.settings)?;
+    let mut prop_export = export;
+    for arn in &args.without {
+        if prop_export.policies.remove(arn).is_none() {
+            return Err(InputError::whole(
+                "--without",
+                format!("{arn} is not a managed policy of the export"),
+            )
+            .into());
+        }
+    }
+    for spec in &args.replace {
+        let (arn, file) = spec.split_once('=').ok_or_else(|| {
+            InputError::whole(
+                "--replace",
+                format!("expects POLICY_ARN=FILE, got \"{spec}\""),
+            )
+        })?;
+        if !prop_export.policies.contains_key(arn) {
+            return Err(InputError::whole(
+                "--replace",
+                format!("{arn} is not a managed policy of the export"),
+            )
+            .into());
+        }
+        let p = b
+            .loader
+            .load_file(std::path::Path::new(file), PolicyKind::Identity)?;
+        prop_export.policies.insert(arn.to_string(), p);
+    }
+    let mut scps = sc.scps.clone();
+    add_scps(&mut b, &args.with_scp, &mut scps)?;
+    let mut prop =
+        iamsim::replay::ExportPolicies::new(prop_export, scps, sc.settings, sc.management_account);
+    for spec in &args.with_identity {
+        let (pat, file) = spec.split_once('=').unwrap_or(("*", spec.as_str()));
+        let p = b
+            .loader
+            .load_file(std::path::Path::new(file), PolicyKind::Identity)?;
+        prop.added.push((Wildcard::new(pat), p));
+    }
+    Ok(Resolver::Export(Box::new(base), Some(Box::new(prop))))
+}
+
+/// Attaches `--with-scp [LEVEL:]FILE` policies to `scps`.
+fn add_scps(
+    b: &mut iamsim::scenario::ScenarioBuilder,
+    specs: &[String],
+    scps: &mut Vec<Vec<iamsim::policy::Policy>>,
+) -> Result<(), CliError> {
+    for spec in specs {
+        let (level, file) = match spec.split_once(':') {
+            Some((l, f)) if l.bytes().all(|c| c.is_ascii_digit()) && !l.is_empty() => {
+                (Some(l.parse::<usize>().unwrap_or(usize::MAX)), f)
+            }
+            _ => (None, spec.as_str()),
+        };
+        let p = b
+            .loader
+            .load_file(std::path::Path::new(file), PolicyKind::Scp)?;
+        match level {
+            Some(l) if l < scps.len() => scps[l].push(p),
+            Some(l) => {
+                return Err(InputError::whole(
+                    "--with-scp",
+                    format!(
+                        "level {l} does not exist: the scenario has {} SCP level(s)",
+                        scps.len()
+                    ),
+                )
+                .into())
+            }
+            None if scps.is_empty() => scps.push(vec![p]),
+            None => scps.last_mut().expect("non-empty").push(p),
+        }
+    }
+    Ok(())
 }
 
 /// The proposed policy sets: one for every caller, and one per caller pattern.
@@ -79,32 +206,7 @@ fn build(args: &ReplayArgs) -> Result<(PolicySet, Proposed), CliError> {
     let mut b = super::builder();
     b.settings(&args.scenario.settings)?;
     let mut proposed = base_sc.clone();
-    for spec in &args.with_scp {
-        let (level, file) = match spec.split_once(':') {
-            Some((l, f)) if l.bytes().all(|c| c.is_ascii_digit()) && !l.is_empty() => {
-                (Some(l.parse::<usize>().unwrap_or(0)), f)
-            }
-            _ => (None, spec.as_str()),
-        };
-        let p = b
-            .loader
-            .load_file(std::path::Path::new(file), PolicyKind::Scp)?;
-        match level {
-            Some(l) if l < proposed.scps.len() => proposed.scps[l].push(p),
-            Some(l) => {
-                return Err(InputError::whole(
-                    "--with-scp",
-                    format!(
-                        "level {l} does not exist: the scenario has {} SCP level(s)",
-                        proposed.scps.len()
-                    ),
-                )
-                .into())
-            }
-            None if proposed.scps.is_empty() => proposed.scps.push(vec![p]),
-            None => proposed.scps.last_mut().expect("non-empty").push(p),
-        }
-    }
+    add_scps(&mut b, &args.with_scp, &mut proposed.scps)?;
     let mut patterned = Vec::new();
     for spec in &args.with_identity {
         match spec.split_once('=') {
@@ -143,8 +245,19 @@ fn build(args: &ReplayArgs) -> Result<(PolicySet, Proposed), CliError> {
 
 /// Runs the subcommand.
 pub fn run(args: &ReplayArgs, out: &mut Output) -> CmdResult {
-    let (baseline, proposed) = build(args)?;
-    let with_change = proposed.all.is_some();
+    let mut resolver = if args.auth_details.is_empty() {
+        if !(args.without.is_empty() && args.replace.is_empty()) {
+            return Err(CliError::Message("--without and --replace need --auth-details (an account export with managed policies)".into()));
+        }
+        let (baseline, proposed) = build(args)?;
+        Resolver::Scenario(baseline, proposed)
+    } else {
+        build_export(args)?
+    };
+    let with_change = match &resolver {
+        Resolver::Scenario(_, p) => p.all.is_some(),
+        Resolver::Export(_, p) => p.is_some(),
+    };
     let files = source::input_files(&args.inputs)?;
     let mut summary = Summary::default();
     let mut damaged = Vec::new();
@@ -155,26 +268,40 @@ pub fn run(args: &ReplayArgs, out: &mut Output) -> CmdResult {
             damaged.push(d);
         }
         for (index, rec) in source::records(&bytes, &shown)?.into_iter().enumerate() {
-            // The proposed set for this caller: the first pattern naming it, else the general one.
             let caller = rec
                 .as_ref()
                 .ok()
                 .and_then(|v| v.pointer("/userIdentity/arn"))
                 .and_then(|a| a.as_str())
-                .unwrap_or("");
-            let set = proposed
-                .patterns
-                .iter()
-                .find(|(w, _)| w.matches(caller))
-                .map(|(_, s)| s)
-                .or(proposed.all.as_ref());
-            let result = summary.record_with(
-                &baseline,
-                set,
-                &shown,
-                index,
-                rec.as_ref().map_err(String::as_str),
-            );
+                .unwrap_or("")
+                .to_string();
+            let result = match &mut resolver {
+                // The proposed set for this caller: the first pattern naming it, else the general one.
+                Resolver::Scenario(baseline, proposed) => {
+                    let set = proposed
+                        .patterns
+                        .iter()
+                        .find(|(w, _)| w.matches(&caller))
+                        .map(|(_, s)| s)
+                        .or(proposed.all.as_ref());
+                    summary.record_with(
+                        baseline,
+                        set,
+                        &shown,
+                        index,
+                        rec.as_ref().map_err(String::as_str),
+                    )
+                }
+                // The caller's own policies, compiled once per principal.
+                Resolver::Export(base, prop) => {
+                    let p = match prop {
+                        Some(p) => p.set_for(&caller).ok(),
+                        None => None,
+                    };
+                    let sets = base.set_for(&caller).map(|b| (b, p));
+                    summary.record_sets(sets, &shown, index, rec.as_ref().map_err(String::as_str))
+                }
+            };
             if args.format != Format::Jsonl {
                 continue;
             }

@@ -153,6 +153,18 @@ impl Summary {
         index: usize,
         record: Result<&serde_json::Value, &str>,
     ) -> Option<EventResult> {
+        self.record_sets(Ok((baseline, proposed)), file, index, record)
+    }
+
+    /// [`Summary::record_with`], where the policy sets may be unavailable for this caller (a
+    /// principal an account export does not hold): the call is then unmapped with that reason.
+    pub fn record_sets(
+        &mut self,
+        sets: Result<(&PolicySet, Option<&PolicySet>), String>,
+        file: &str,
+        index: usize,
+        record: Result<&serde_json::Value, &str>,
+    ) -> Option<EventResult> {
         self.events += 1;
         let v = match record {
             Ok(v) => v,
@@ -217,6 +229,15 @@ impl Summary {
                 .entry(e.reason.clone().unwrap_or_else(|| "unknown".into()))
                 .or_default() += 1;
             return Some(r);
+        };
+        let (baseline, proposed) = match sets {
+            Ok(s) => s,
+            Err(why) => {
+                r.mapping = Mapping::Unmapped;
+                r.reason = Some(why.clone());
+                *self.unmapped.entry(why).or_default() += 1;
+                return Some(r);
+            }
         };
         match e.mapping {
             Mapping::Exact => self.exact += 1,
@@ -372,5 +393,95 @@ impl Summary {
             ));
         }
         s
+    }
+}
+
+/// Per-principal policy sets from an account export: a user's own, groups' and managed
+/// policies and boundary; a role's policies for its sessions; the SCP levels beside them. Each
+/// principal's set is compiled once and cached.
+pub struct ExportPolicies {
+    /// The export (with `--without` / `--replace` applied for a proposed change).
+    pub export: crate::account::export::AccountExport,
+    /// SCP levels.
+    pub scps: Vec<Vec<crate::policy::Policy>>,
+    /// Identity policies added for callers whose ARN matches (the proposed change).
+    pub added: Vec<(crate::values::Wildcard, crate::policy::Policy)>,
+    /// Settings.
+    pub settings: crate::settings::Settings,
+    /// The account is the management account.
+    pub management_account: bool,
+    cache: rustc_hash::FxHashMap<String, Result<PolicySet, String>>,
+}
+
+impl ExportPolicies {
+    /// Policy sets for the principals of `export`.
+    pub fn new(
+        export: crate::account::export::AccountExport,
+        scps: Vec<Vec<crate::policy::Policy>>,
+        settings: crate::settings::Settings,
+        management_account: bool,
+    ) -> ExportPolicies {
+        ExportPolicies {
+            export,
+            scps,
+            added: Vec::new(),
+            settings,
+            management_account,
+            cache: Default::default(),
+        }
+    }
+
+    /// The set for the caller `arn` (an IAM user, a role session, the root user).
+    pub fn set_for(&mut self, arn: &str) -> Result<&PolicySet, String> {
+        if !self.cache.contains_key(arn) {
+            let built = self.build(arn);
+            self.cache.insert(arn.to_string(), built);
+        }
+        self.cache[arn].as_ref().map_err(Clone::clone)
+    }
+
+    fn build(&self, arn: &str) -> Result<PolicySet, String> {
+        let mut notes = Vec::new();
+        let ex = &self.export;
+        let (mut identity, boundary) = if arn.ends_with(":root") {
+            (Vec::new(), None)
+        } else if let Some(u) = ex.users.iter().find(|u| u.arn == arn) {
+            let b = u
+                .boundary
+                .as_ref()
+                .and_then(|b| ex.managed_policy(b, "user", &mut notes));
+            (ex.user_policies(u, &mut notes), b)
+        } else if let Some(i) = arn.find(":assumed-role/") {
+            let role = arn[i + ":assumed-role/".len()..]
+                .split('/')
+                .next()
+                .unwrap_or("");
+            let r = ex
+                .roles
+                .iter()
+                .find(|r| r.name == role)
+                .ok_or_else(|| format!("role {role} is not in the account export"))?;
+            let b = r
+                .boundary
+                .as_ref()
+                .and_then(|b| ex.managed_policy(b, "role", &mut notes));
+            (ex.role_policies(r, &mut notes), b)
+        } else {
+            return Err("the caller is not a user or role of the account export".to_string());
+        };
+        for (w, p) in &self.added {
+            if w.matches(arn) {
+                identity.push(p.clone());
+            }
+        }
+        let sc = crate::compile::Scenario {
+            identity,
+            boundary,
+            scps: self.scps.clone(),
+            management_account: self.management_account,
+            settings: self.settings.clone(),
+            ..Default::default()
+        };
+        PolicySet::compile(&sc).map_err(|e| e.to_string())
     }
 }
