@@ -70,7 +70,7 @@ pub struct ReplayArgs {
 /// Where each event's policies come from.
 enum Resolver {
     /// One scenario for every caller.
-    Scenario(Box<PolicySet>, Proposed),
+    Scenario(Box<PolicySet>, Box<Proposed>),
     /// Each caller's own policies from an account export.
     Export(
         Box<iamsim::replay::ExportPolicies>,
@@ -250,7 +250,7 @@ pub fn run(args: &ReplayArgs, out: &mut Output) -> CmdResult {
             return Err(CliError::Message("--without and --replace need --auth-details (an account export with managed policies)".into()));
         }
         let (baseline, proposed) = build(args)?;
-        Resolver::Scenario(Box::new(baseline), proposed)
+        Resolver::Scenario(Box::new(baseline), Box::new(proposed))
     } else {
         build_export(args)?
     };
