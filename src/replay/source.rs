@@ -76,8 +76,38 @@ pub fn read_file(path: &Path) -> Result<(Vec<u8>, Option<String>), InputError> {
     }
 }
 
-/// Splits a file's text into records: `Err(message)` for a record that is not valid JSON.
-pub fn records(bytes: &[u8], shown: &str) -> Result<Vec<Result<Value, String>>, InputError> {
+/// The records of one file: a whole document's events, or JSON Lines parsed one line at a time
+/// (so memory holds one event, not the file's worth of parsed events).
+pub enum Records<'a> {
+    /// A log file, an array or one event.
+    Doc(std::vec::IntoIter<Value>),
+    /// JSON Lines: the remaining text and the next line number.
+    Lines(std::iter::Enumerate<std::str::Lines<'a>>),
+}
+
+impl Iterator for Records<'_> {
+    type Item = Result<Value, String>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match self {
+            Records::Doc(it) => it.next().map(Ok),
+            Records::Lines(it) => loop {
+                let (n, line) = it.next()?;
+                let l = line.trim();
+                if !l.is_empty() {
+                    return Some(
+                        serde_json::from_str::<Value>(l)
+                            .map_err(|e| format!("line {}: {e}", n + 1)),
+                    );
+                }
+            },
+        }
+    }
+}
+
+/// Splits a file's text into records: `Err(message)` for a record that is not valid JSON. A
+/// JSON document that is not CloudTrail is an error naming the file.
+pub fn records<'a>(bytes: &'a [u8], shown: &str) -> Result<Records<'a>, InputError> {
     let text = std::str::from_utf8(bytes).map_err(|e| {
         InputError::whole(
             shown,
@@ -86,37 +116,46 @@ pub fn records(bytes: &[u8], shown: &str) -> Result<Vec<Result<Value, String>>, 
     })?;
     let trimmed = text.trim_start_matches('\u{feff}').trim();
     if trimmed.is_empty() {
-        return Ok(Vec::new());
+        return Ok(Records::Doc(Vec::new().into_iter()));
+    }
+    // JSON Lines when the first line is a complete object and more lines follow.
+    let first = trimmed.lines().next().unwrap_or("");
+    let multi_line = trimmed.len() > first.len();
+    if multi_line && serde_json::from_str::<serde::de::IgnoredAny>(first.trim()).is_ok() {
+        return Ok(Records::Lines(trimmed.lines().enumerate()));
     }
     // A whole document: a log file, an array, or one event.
-    if let Ok(v) = serde_json::from_str::<Value>(trimmed) {
-        return match v {
-            Value::Object(ref o) if o.get("Records").is_some() => match o.get("Records") {
-                Some(Value::Array(items)) => Ok(items.iter().cloned().map(Ok).collect()),
-                _ => Err(InputError::whole(shown, "\"Records\" must be a list of CloudTrail events")),
-            },
-            Value::Object(ref o) if o.contains_key("eventVersion") || o.contains_key("eventName") => Ok(vec![Ok(v)]),
-            Value::Array(items) => Ok(items.into_iter().map(Ok).collect()),
-            _ => Err(InputError::whole(
-                shown,
-                "this JSON file is not CloudTrail: expected {\"Records\": [...]} as delivered to S3, an event, or JSON Lines of events",
-            )),
-        };
-    }
-    // JSON Lines: one event per line.
-    let mut out = Vec::new();
-    for (n, line) in trimmed.lines().enumerate() {
-        let l = line.trim();
-        if l.is_empty() {
-            continue;
+    let v: Value = match serde_json::from_str(trimmed) {
+        Ok(v) => v,
+        // Several lines that are not one document: JSON Lines whose first line is damaged
+        // (each bad line becomes an error record).
+        Err(_)
+            if multi_line
+                && trimmed
+                    .lines()
+                    .any(|l| serde_json::from_str::<serde::de::IgnoredAny>(l.trim()).is_ok()) =>
+        {
+            return Ok(Records::Lines(trimmed.lines().enumerate()));
         }
-        out.push(serde_json::from_str::<Value>(l).map_err(|e| format!("line {}: {e}", n + 1)));
-    }
-    if out.iter().all(Result::is_err) {
-        return Err(InputError::whole(
+        Err(e) => {
+            return Err(InputError::whole(
+                shown,
+                format!("neither a JSON document nor JSON Lines ({e}): not CloudTrail"),
+            ))
+        }
+    };
+    match v {
+        Value::Object(mut o) if o.contains_key("Records") => match o.remove("Records") {
+            Some(Value::Array(items)) => Ok(Records::Doc(items.into_iter())),
+            _ => Err(InputError::whole(shown, "\"Records\" must be a list of CloudTrail events")),
+        },
+        Value::Object(ref o) if o.contains_key("eventVersion") || o.contains_key("eventName") => {
+            Ok(Records::Doc(vec![v].into_iter()))
+        }
+        Value::Array(items) => Ok(Records::Doc(items.into_iter())),
+        _ => Err(InputError::whole(
             shown,
-            "neither a JSON document nor JSON Lines: not CloudTrail",
-        ));
+            "this JSON file is not CloudTrail: expected {\"Records\": [...]} as delivered to S3, an event, or JSON Lines of events",
+        )),
     }
-    Ok(out)
 }
