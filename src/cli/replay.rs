@@ -267,7 +267,7 @@ pub fn run(args: &ReplayArgs, out: &mut Output) -> CmdResult {
         if let Some(d) = damage {
             damaged.push(d);
         }
-        for (index, rec) in source::records(&bytes, &shown)?.into_iter().enumerate() {
+        for (index, rec) in source::records(&bytes, &shown)?.enumerate() {
             let caller = rec
                 .as_ref()
                 .ok()
