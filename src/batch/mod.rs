@@ -23,6 +23,10 @@ use crate::context::{build_context, CtxValue, Principal, PRESETS};
 use crate::eval::{Decision, Missing, Outcome, Request};
 use rustc_hash::FxHashMap;
 
+pub mod pipeline;
+
+pub use pipeline::{run, BatchError, PipelineOptions, Progress, Summary};
+
 /// Lines longer than this are reported as errors without being parsed (the JSON reader's limit).
 pub const MAX_LINE_BYTES: usize = 16 * 1024 * 1024;
 
