@@ -192,6 +192,39 @@ fn huge_values_and_over_long_lines() {
 }
 
 #[test]
+fn lines_between_two_over_long_lines_are_kept() {
+    // Whole lines read past an over-long line used to be dropped when the next line was
+    // over-long too: 5 lines in, 3 out, the later results relabelled.
+    let over = |input: &mut Vec<u8>| {
+        input.extend_from_slice(b"{\"action\":\"s3:GetObject\",\"resource\":\"");
+        input.extend(std::iter::repeat_n(b'a', 17 * 1024 * 1024));
+        input.extend_from_slice(b"\"}\n");
+    };
+    let good = b"{\"action\":\"s3:GetObject\",\"context\":\"access-keys\"}\n";
+    let mut input = Vec::new();
+    over(&mut input);
+    input.extend_from_slice(good);
+    input.extend_from_slice(good);
+    over(&mut input);
+    input.extend_from_slice(good);
+    let (_, out) = stdin_run(&input);
+    assert_numbered(&out, 5);
+    for i in [0, 3] {
+        assert!(
+            out[i]["error"]
+                .as_str()
+                .unwrap()
+                .contains("longer than the limit"),
+            "{}",
+            out[i]
+        );
+    }
+    for i in [1, 2, 4] {
+        assert_eq!(out[i]["decision"], "explicitDeny", "{}", out[i]);
+    }
+}
+
+#[test]
 fn empty_input_gives_empty_output() {
     let (o, out) = stdin_run(b"");
     assert!(out.is_empty());

@@ -220,10 +220,18 @@ impl Worker<'_, '_> {
         }
     }
 
-    /// Appends the error line for a line of `len` bytes that was too long to read.
-    pub fn oversized_line(&mut self, n: u64, len: u64, out: &mut Vec<u8>, stats: &mut Stats) {
+    /// Appends the error line for a line of `len` bytes that was longer than `limit` and so was
+    /// not read.
+    pub fn oversized_line(
+        &mut self,
+        n: u64,
+        len: u64,
+        limit: usize,
+        out: &mut Vec<u8>,
+        stats: &mut Stats,
+    ) {
         stats.lines += 1;
-        error_line(out, stats, n, &too_long(len));
+        error_line(out, stats, n, &too_long(len, limit));
     }
 
     /// Evaluates one line (without its `\n`) and appends one output line to `out`.
@@ -231,7 +239,7 @@ impl Worker<'_, '_> {
         stats.lines += 1;
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         if line.len() > MAX_LINE_BYTES {
-            return error_line(out, stats, n, &too_long(line.len() as u64));
+            return error_line(out, stats, n, &too_long(line.len() as u64, MAX_LINE_BYTES));
         }
         let text = match std::str::from_utf8(line) {
             Ok(t) => t,
@@ -564,8 +572,8 @@ fn error_line(out: &mut Vec<u8>, stats: &mut Stats, n: u64, message: &str) {
     out.extend_from_slice(b"}\n");
 }
 
-fn too_long(len: u64) -> String {
-    format!("line is {len} bytes, longer than the limit of {MAX_LINE_BYTES} bytes")
+fn too_long(len: u64, limit: usize) -> String {
+    format!("line is {len} bytes, longer than the limit of {limit} bytes")
 }
 
 fn input_error(e: &InputError) -> String {

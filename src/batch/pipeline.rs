@@ -40,6 +40,9 @@ pub struct PipelineOptions {
     pub jobs: usize,
     /// Lines are handed to workers in blocks of about this many bytes.
     pub block_bytes: usize,
+    /// A line longer than this (in bytes, before its `\n`) is reported as an error line
+    /// without being held in memory.
+    pub max_line_bytes: usize,
     /// Add the full explanation of every decision (much slower).
     pub explain: bool,
     /// Evaluate every line through the full path (the reference for benchmarks and tests).
@@ -54,6 +57,7 @@ impl Default for PipelineOptions {
         PipelineOptions {
             jobs: std::thread::available_parallelism().map_or(1, |n| n.get()),
             block_bytes: 512 * 1024,
+            max_line_bytes: MAX_LINE_BYTES,
             explain: false,
             force_slow: false,
             now: None,
@@ -141,7 +145,8 @@ pub fn run<R: Read + Send, W: Write + ?Sized>(
     );
     let jobs = opts.jobs.clamp(1, 256);
     let block = opts.block_bytes.max(1);
-    let stats = pipeline(&batch, input, output, jobs, block, progress)?;
+    let max_line = opts.max_line_bytes.max(1);
+    let stats = pipeline(&batch, input, output, jobs, block, max_line, progress)?;
     output.flush().map_err(BatchError::Write)?;
     Ok(Summary { stats })
 }
@@ -152,7 +157,8 @@ struct Job {
     first_line: u64,
     data: Vec<u8>,
     out: Vec<u8>,
-    /// A line longer than [`MAX_LINE_BYTES`] that was skipped rather than buffered: its length.
+    /// A line over the line limit that was skipped rather than buffered: its length. Such a job
+    /// carries no data.
     oversized: Option<u64>,
     stats: Stats,
 }
@@ -168,6 +174,7 @@ fn pipeline<R: Read + Send, W: Write + ?Sized>(
     output: &mut W,
     jobs: usize,
     block: usize,
+    max_line: usize,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Stats, BatchError> {
     let in_flight = jobs * 3;
@@ -187,11 +194,11 @@ fn pipeline<R: Read + Send, W: Write + ?Sized>(
     let (done_tx, done_rx) = sync_channel::<Job>(in_flight);
 
     std::thread::scope(|scope| {
-        let reader = scope.spawn(move || read_blocks(input, block, free_rx, work_tx));
+        let reader = scope.spawn(move || read_blocks(input, block, max_line, free_rx, work_tx));
         for _ in 0..jobs {
             let rx = Arc::clone(&work_rx);
             let tx = done_tx.clone();
-            scope.spawn(move || evaluate_blocks(batch, rx, tx));
+            scope.spawn(move || evaluate_blocks(batch, max_line, rx, tx));
         }
         drop(done_tx);
         let written = write_blocks(output, done_rx, free_tx, progress);
@@ -206,119 +213,235 @@ fn pipeline<R: Read + Send, W: Write + ?Sized>(
     })
 }
 
-/// Reads the input into blocks that end at a line break (the last one may not) and hands them
-/// on. A line longer than [`MAX_LINE_BYTES`] is not buffered: it is skipped and handed on as a
-/// job of its own that only records its length.
+/// Reads the input in pieces, cuts it into blocks of whole lines and hands them on.
 fn read_blocks<R: Read>(
     mut input: R,
     block: usize,
+    max_line: usize,
     free: Receiver<Job>,
     work: SyncSender<Job>,
 ) -> ReadEnd {
-    let mut carry: Vec<u8> = Vec::new();
-    let mut seq = 0u64;
-    let mut next_line = 1u64;
-    let mut eof = false;
-    let failed = |e, line| ReadEnd {
-        error: Some((e, line)),
+    let mut sink = JobSink {
+        free,
+        work,
+        shell: None,
+        seq: 0,
+        next_line: 1,
     };
+    let mut cutter = Cutter::new(block, max_line);
+    let mut buf = vec![0u8; block.clamp(1, READ_BYTES)];
     loop {
-        let Ok(mut job) = free.recv() else {
-            return ReadEnd { error: None }; // the writer stopped
-        };
-        job.data.clear();
-        job.data.append(&mut carry);
-        job.oversized = None;
-        // `carry` holds the start of a line: no line break before what is read now.
-        let mut last_nl: Option<usize> = None;
-        while !eof {
-            if job.data.len() >= block && last_nl.is_some() {
-                break;
-            }
-            if last_nl.is_none() && job.data.len() > MAX_LINE_BYTES {
-                break;
-            }
-            let len = job.data.len();
-            let want = if len < block { block - len } else { block };
-            job.data.resize(len + want, 0);
-            match read_retrying(&mut input, &mut job.data[len..]) {
-                Ok(0) => {
-                    job.data.truncate(len);
-                    eof = true;
-                }
-                Ok(n) => {
-                    job.data.truncate(len + n);
-                    if let Some(i) = memchr::memrchr(b'\n', &job.data[len..]) {
-                        last_nl = Some(len + i);
-                    }
-                }
-                Err(e) => return failed(e, next_line),
-            }
-        }
-        if eof {
-            if !job.data.is_empty() && send(&work, job, &mut seq, &mut next_line).is_err() {
+        match read_retrying(&mut input, &mut buf) {
+            Ok(0) => {
+                let _ = cutter.finish(&mut sink);
                 return ReadEnd { error: None };
             }
-            return ReadEnd { error: None };
-        }
-        match last_nl {
-            Some(i) => {
-                carry.extend_from_slice(&job.data[i + 1..]);
-                job.data.truncate(i + 1);
-            }
-            None => {
-                // The start of an over-long line: skip to its end.
-                let mut len = job.data.len() as u64;
-                job.data.clear();
-                let mut buf = vec![0u8; 64 * 1024];
-                loop {
-                    match read_retrying(&mut input, &mut buf) {
-                        Ok(0) => {
-                            eof = true;
-                            break;
-                        }
-                        Ok(n) => match memchr::memchr(b'\n', &buf[..n]) {
-                            Some(i) => {
-                                len += i as u64;
-                                carry.extend_from_slice(&buf[i + 1..n]);
-                                break;
-                            }
-                            None => len += n as u64,
-                        },
-                        Err(e) => return failed(e, next_line),
-                    }
+            Ok(n) => {
+                if cutter.feed(&buf[..n], &mut sink).is_none() {
+                    return ReadEnd { error: None }; // the writer stopped
                 }
-                job.oversized = Some(len);
             }
-        }
-        if send(&work, job, &mut seq, &mut next_line).is_err() {
-            return ReadEnd { error: None };
-        }
-        if eof && carry.is_empty() {
-            return ReadEnd { error: None };
+            Err(e) => {
+                // The lines read before the failure still get their results.
+                let _ = cutter.hand_on_whole_lines(&mut sink);
+                return ReadEnd {
+                    error: Some((e, sink.next_line)),
+                };
+            }
         }
     }
 }
 
-/// Numbers the block's lines and hands it to the workers.
-fn send(
-    work: &SyncSender<Job>,
-    mut job: Job,
-    seq: &mut u64,
-    next_line: &mut u64,
-) -> Result<(), ()> {
-    let mut lines = memchr::memchr_iter(b'\n', &job.data).count() as u64;
-    if job.data.last().is_some_and(|&b| b != b'\n') {
-        lines += 1; // the last line of the input, without a line break
+/// Bytes asked of the input per read.
+const READ_BYTES: usize = 64 * 1024;
+
+/// Where the [`Cutter`] hands its blocks: `None` from any method means "stop".
+trait Sink {
+    /// An empty buffer for the next block.
+    fn buffer(&mut self) -> Option<Vec<u8>>;
+    /// A block of whole lines, each ending in `\n` except the input's last line.
+    fn lines(&mut self, data: Vec<u8>) -> Option<()>;
+    /// A line of `len` bytes (without its `\n`) over the line limit, which was skipped.
+    fn oversized(&mut self, len: u64) -> Option<()>;
+}
+
+/// Cuts a byte stream into blocks of whole lines of about `block` bytes. A line longer than
+/// `max_line` bytes (before its `\n`) is never held in memory: it is skipped to its end and
+/// reported by its length, in its place among the other lines.
+///
+/// Invariant: `data[..line_start]` holds whole lines (each ending in `\n`) not yet handed on,
+/// `data[line_start..]` the start of the current line, at most `max_line` bytes; while
+/// `skipping` is set the current line is over-long and its bytes are only counted.
+#[derive(Debug)]
+struct Cutter {
+    block: usize,
+    max_line: usize,
+    data: Vec<u8>,
+    line_start: usize,
+    skipping: Option<u64>,
+}
+
+impl Cutter {
+    fn new(block: usize, max_line: usize) -> Cutter {
+        Cutter {
+            block: block.max(1),
+            max_line: max_line.max(1),
+            data: Vec::new(),
+            line_start: 0,
+            skipping: None,
+        }
     }
-    if job.oversized.is_some() {
-        lines += 1;
+
+    /// Takes the next piece of input.
+    fn feed(&mut self, mut rest: &[u8], sink: &mut impl Sink) -> Option<()> {
+        while !rest.is_empty() {
+            if let Some(len) = self.skipping {
+                match memchr::memchr(b'\n', rest) {
+                    None => {
+                        self.skipping = Some(len + rest.len() as u64);
+                        return Some(());
+                    }
+                    Some(i) => {
+                        self.skipping = None;
+                        self.hand_on_whole_lines(sink)?;
+                        sink.oversized(len + i as u64)?;
+                        rest = &rest[i + 1..];
+                        continue;
+                    }
+                }
+            }
+            // Bytes of the current line held before `rest[pos..]`.
+            let mut held = self.data.len() - self.line_start;
+            let mut pos = 0;
+            let mut over = None;
+            for nl in memchr::memchr_iter(b'\n', rest) {
+                let len = held + (nl - pos);
+                if len > self.max_line {
+                    over = Some((len, nl + 1));
+                    break;
+                }
+                held = 0;
+                pos = nl + 1;
+            }
+            // `rest[..pos]` ends whole lines within the limit (completing the held start of a
+            // line when `pos > 0`).
+            self.keep_whole(&rest[..pos]);
+            match over {
+                Some((len, resume)) => {
+                    // Drop the held start of the over-long line, if it began before `rest`.
+                    self.data.truncate(self.line_start);
+                    self.hand_on_whole_lines(sink)?;
+                    sink.oversized(len as u64)?;
+                    rest = &rest[resume..];
+                }
+                None => {
+                    let tail = &rest[pos..];
+                    if held + tail.len() > self.max_line {
+                        self.data.truncate(self.line_start);
+                        self.skipping = Some((held + tail.len()) as u64);
+                    } else {
+                        self.data.extend_from_slice(tail);
+                        if self.line_start >= self.block {
+                            self.hand_on_whole_lines(sink)?;
+                        }
+                    }
+                    return Some(());
+                }
+            }
+        }
+        Some(())
     }
-    job.seq = *seq;
-    job.first_line = *next_line;
-    *seq += 1;
-    *next_line += lines;
-    work.send(job).map_err(|_| ())
+
+    /// Appends `whole`, which ends at a line break (or is empty); a non-empty `whole` completes
+    /// the held start of the current line, an empty one leaves it as it is.
+    fn keep_whole(&mut self, whole: &[u8]) {
+        if !whole.is_empty() {
+            self.data.extend_from_slice(whole);
+            self.line_start = self.data.len();
+        }
+    }
+
+    /// Hands on the whole lines held, keeping the start of the current line.
+    fn hand_on_whole_lines(&mut self, sink: &mut impl Sink) -> Option<()> {
+        if self.line_start == 0 {
+            return Some(());
+        }
+        let mut next = sink.buffer()?;
+        next.clear();
+        next.extend_from_slice(&self.data[self.line_start..]);
+        self.data.truncate(self.line_start);
+        let full = std::mem::replace(&mut self.data, next);
+        self.line_start = 0;
+        sink.lines(full)
+    }
+
+    /// The end of the input: hands on everything held, the last line even without a `\n`.
+    fn finish(&mut self, sink: &mut impl Sink) -> Option<()> {
+        match self.skipping.take() {
+            Some(len) => {
+                self.hand_on_whole_lines(sink)?;
+                sink.oversized(len)
+            }
+            None => {
+                self.line_start = self.data.len();
+                self.hand_on_whole_lines(sink)
+            }
+        }
+    }
+}
+
+/// The pipeline's [`Sink`]: numbers blocks and lines and sends them to the workers in jobs
+/// taken from the pool.
+struct JobSink {
+    free: Receiver<Job>,
+    work: SyncSender<Job>,
+    /// A job whose data buffer went to the cutter.
+    shell: Option<Job>,
+    seq: u64,
+    next_line: u64,
+}
+
+impl JobSink {
+    fn send(&mut self, mut job: Job) -> Option<()> {
+        let mut lines = memchr::memchr_iter(b'\n', &job.data).count() as u64;
+        if job.data.last().is_some_and(|&b| b != b'\n') {
+            lines += 1; // the last line of the input, without a line break
+        }
+        if job.oversized.is_some() {
+            lines += 1;
+        }
+        job.seq = self.seq;
+        job.first_line = self.next_line;
+        self.seq += 1;
+        self.next_line += lines;
+        self.work.send(job).ok()
+    }
+}
+
+impl Sink for JobSink {
+    fn buffer(&mut self) -> Option<Vec<u8>> {
+        let mut job = self.free.recv().ok()?;
+        let data = std::mem::take(&mut job.data);
+        self.shell = Some(job);
+        Some(data)
+    }
+
+    fn lines(&mut self, data: Vec<u8>) -> Option<()> {
+        let mut job = match self.shell.take() {
+            Some(j) => j,
+            None => self.free.recv().ok()?,
+        };
+        job.data = data;
+        job.oversized = None;
+        self.send(job)
+    }
+
+    fn oversized(&mut self, len: u64) -> Option<()> {
+        let mut job = self.free.recv().ok()?;
+        job.data.clear();
+        job.oversized = Some(len);
+        self.send(job)
+    }
 }
 
 fn read_retrying<R: Read>(input: &mut R, buf: &mut [u8]) -> std::io::Result<usize> {
@@ -331,7 +454,12 @@ fn read_retrying<R: Read>(input: &mut R, buf: &mut [u8]) -> std::io::Result<usiz
 }
 
 /// A worker: evaluates blocks until the reader is done.
-fn evaluate_blocks(batch: &Batch<'_>, work: Arc<Mutex<Receiver<Job>>>, done: SyncSender<Job>) {
+fn evaluate_blocks(
+    batch: &Batch<'_>,
+    max_line: usize,
+    work: Arc<Mutex<Receiver<Job>>>,
+    done: SyncSender<Job>,
+) {
     let mut w = batch.worker();
     loop {
         let next = match work.lock() {
@@ -345,7 +473,7 @@ fn evaluate_blocks(batch: &Batch<'_>, work: Arc<Mutex<Receiver<Job>>>, done: Syn
         let mut stats = Stats::default();
         let mut first = job.first_line;
         if let Some(len) = job.oversized {
-            w.oversized_line(first, len, &mut job.out, &mut stats);
+            w.oversized_line(first, len, max_line, &mut job.out, &mut stats);
             first += 1;
         }
         w.chunk(first, &job.data, &mut job.out, &mut stats);
@@ -443,11 +571,16 @@ mod tests {
         let input = FailingReader(b"{\"action\":\"s3:GetObject\"}\n{\"action\":");
         match run(input, &mut out, &set, &p, &opts, &mut |_| {}) {
             Err(BatchError::Read { line, source }) => {
-                assert_eq!(line, 1, "nothing was handed on before the failure");
+                assert_eq!(line, 2, "the line being read when the input failed");
                 assert_eq!(source.to_string(), "disk on fire");
             }
             other => panic!("{other:?}"),
         }
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "{\"line\":1,\"decision\":\"allowed\",\"statement\":\"p#S3\"}\n",
+            "the whole line read before the failure still gets its result"
+        );
         let input = &b"{\"action\":\"s3:GetObject\"}\n"[..];
         let mut w = FailingWriter(std::io::ErrorKind::BrokenPipe);
         let e = run(input, &mut w, &set, &p, &opts, &mut |_| {}).unwrap_err();
@@ -484,5 +617,218 @@ mod tests {
         assert_eq!(last.bytes, input.len() as u64);
         assert_eq!(last.lines, 1000);
         assert!(calls > 10, "one report per block: {calls}");
+    }
+
+    #[derive(Debug, PartialEq, Eq)]
+    enum Piece {
+        Line(Vec<u8>),
+        Oversized(u64),
+    }
+
+    /// Collects what the cutter hands on, checking the shape of each block.
+    #[derive(Default)]
+    struct VecSink {
+        pieces: Vec<Piece>,
+        blocks: Vec<usize>,
+        ended: bool,
+    }
+
+    impl Sink for VecSink {
+        fn buffer(&mut self) -> Option<Vec<u8>> {
+            Some(Vec::new())
+        }
+        fn lines(&mut self, data: Vec<u8>) -> Option<()> {
+            assert!(!data.is_empty(), "an empty block");
+            assert!(
+                !self.ended,
+                "a block after the input's unterminated last line"
+            );
+            self.blocks.push(data.len());
+            let mut parts: Vec<&[u8]> = data.split(|&b| b == b'\n').collect();
+            if data.ends_with(b"\n") {
+                parts.pop();
+            } else {
+                self.ended = true;
+            }
+            self.pieces
+                .extend(parts.into_iter().map(|l| Piece::Line(l.to_vec())));
+            Some(())
+        }
+        fn oversized(&mut self, len: u64) -> Option<()> {
+            self.pieces.push(Piece::Oversized(len));
+            Some(())
+        }
+    }
+
+    /// Hands out its text in reads of the given sizes, in turn.
+    struct Chunked {
+        text: Vec<u8>,
+        at: usize,
+        sizes: Vec<usize>,
+        turn: usize,
+    }
+
+    impl Read for Chunked {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let want = self.sizes[self.turn % self.sizes.len()].max(1);
+            self.turn += 1;
+            let n = want.min(buf.len()).min(self.text.len() - self.at);
+            buf[..n].copy_from_slice(&self.text[self.at..self.at + n]);
+            self.at += n;
+            Ok(n)
+        }
+    }
+
+    /// A line of exactly `len` bytes: a request when there is room for one, else filler (an
+    /// error line, but still one line).
+    fn line_of(len: usize) -> Vec<u8> {
+        let head = b"{\"action\":\"s3:GetObject\",\"resource\":\"";
+        if len < head.len() + 2 {
+            return vec![b'#'; len];
+        }
+        let mut l = head.to_vec();
+        l.resize(len - 2, b'x');
+        l.extend_from_slice(b"\"}");
+        l
+    }
+
+    /// The input and, per line, what must come out: the line's bytes or its over-long length.
+    fn input_of(
+        lens: &[usize],
+        max_line: usize,
+        crlf: bool,
+        final_nl: bool,
+    ) -> (Vec<u8>, Vec<Piece>) {
+        let mut text = Vec::new();
+        let mut expect = Vec::new();
+        for (i, &len) in lens.iter().enumerate() {
+            let last = i + 1 == lens.len();
+            let mut l = line_of(len);
+            if crlf && (!last || final_nl) {
+                l.push(b'\r');
+            }
+            text.extend_from_slice(&l);
+            if !last || final_nl {
+                text.push(b'\n');
+            }
+            expect.push(if l.len() > max_line {
+                Piece::Oversized(l.len() as u64)
+            } else {
+                Piece::Line(l)
+            });
+        }
+        (text, expect)
+    }
+
+    fn cut(text: &[u8], block: usize, max_line: usize, sizes: &[usize]) -> VecSink {
+        let mut c = Cutter::new(block, max_line);
+        let mut sink = VecSink::default();
+        let (mut at, mut turn) = (0, 0);
+        while at < text.len() {
+            let n = sizes[turn % sizes.len()].clamp(1, text.len() - at);
+            turn += 1;
+            c.feed(&text[at..at + n], &mut sink).unwrap();
+            at += n;
+        }
+        c.finish(&mut sink).unwrap();
+        sink
+    }
+
+    /// Runs the whole pipeline and checks one numbered result per line, an error record exactly
+    /// for the over-long ones.
+    fn check_pipeline(
+        text: Vec<u8>,
+        expect: &[Piece],
+        block: usize,
+        max_line: usize,
+        sizes: Vec<usize>,
+    ) {
+        let (set, p) = (set(), alice());
+        let opts = PipelineOptions {
+            jobs: 2,
+            block_bytes: block,
+            max_line_bytes: max_line,
+            ..Default::default()
+        };
+        let input = Chunked {
+            text,
+            at: 0,
+            sizes,
+            turn: 0,
+        };
+        let mut out = Vec::new();
+        let s = run(input, &mut out, &set, &p, &opts, &mut |_| {}).unwrap();
+        let out = String::from_utf8(out).unwrap();
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(
+            lines.len(),
+            expect.len(),
+            "one output line per input line:\n{out}"
+        );
+        assert_eq!(s.stats.lines, expect.len() as u64);
+        let limit = format!("longer than the limit of {max_line} bytes");
+        for (i, (l, e)) in lines.iter().zip(expect).enumerate() {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            assert_eq!(v["line"], (i + 1) as u64, "numbered in order: {l}");
+            match e {
+                Piece::Oversized(len) => {
+                    let m = v["error"].as_str().unwrap_or_default();
+                    assert!(
+                        m.contains(&limit) && m.contains(&format!("line is {len} bytes")),
+                        "{l}"
+                    );
+                }
+                Piece::Line(_) => assert!(!l.contains("longer than the limit"), "{l}"),
+            }
+        }
+    }
+
+    #[test]
+    fn lines_after_an_over_long_line_survive_a_second_over_long_line() {
+        // The regression: whole lines carried past an over-long line were dropped (and the
+        // later results relabelled) when the next line was over-long too.
+        let lens = [100, 45, 45, 100, 45];
+        let (text, expect) = input_of(&lens, 60, false, true);
+        let sink = cut(&text, 4096, 60, &[4096]);
+        assert_eq!(sink.pieces, expect);
+        check_pipeline(text, &expect, 4096, 60, vec![4096]);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+        #[test]
+        fn block_reader_gives_one_piece_per_line_in_order(
+            max_line in 40usize..=90,
+            block in 1usize..=300,
+            shape in proptest::collection::vec((0u8..4, -4i32..=4), 0..24),
+            sizes in proptest::collection::vec(1usize..=160, 1..6),
+            crlf: bool,
+            final_nl: bool,
+        ) {
+            let mut lens: Vec<usize> = shape
+                .iter()
+                .map(|&(kind, d)| {
+                    let base = match kind {
+                        0 | 1 => max_line as i32,
+                        2 => block as i32,
+                        _ => 0,
+                    };
+                    (base + d).max(0) as usize
+                })
+                .collect();
+            if !final_nl {
+                if let Some(l) = lens.last_mut() {
+                    *l = (*l).max(1); // an empty unterminated last line is no line
+                }
+            }
+            let (text, expect) = input_of(&lens, max_line, crlf, final_nl);
+            let sink = cut(&text, block, max_line, &sizes);
+            proptest::prop_assert_eq!(&sink.pieces, &expect);
+            let biggest = sizes.iter().max().unwrap();
+            for &b in &sink.blocks {
+                proptest::prop_assert!(b <= block + biggest + max_line + 2, "a block of {} bytes", b);
+            }
+            check_pipeline(text, &expect, block, max_line, sizes);
+        }
     }
 }

@@ -101,6 +101,7 @@ pub fn run(args: &BatchArgs) -> i32 {
             .jobs
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
         block_bytes: args.block_kib.clamp(4, 64 * 1024) * 1024,
+        max_line_bytes: iamsim::batch::MAX_LINE_BYTES,
         explain: args.explain,
         force_slow: args.slow_path,
         now: None,
