@@ -360,3 +360,58 @@ fn committed_large_scenario_is_what_the_generator_produces() {
         "regenerate: cargo run --example gen -- scenario > testdata/batch/large-scenario.json"
     );
 }
+
+#[test]
+fn a_live_producer_sees_results_before_closing_its_input() {
+    use std::io::BufRead;
+    use std::time::Duration;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_iamsim"))
+        .args([
+            "batch",
+            "-q",
+            "--scenario",
+            mfa_scenario().to_str().unwrap(),
+            "-",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut si = child.stdin.take().unwrap();
+    let so = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for l in std::io::BufReader::new(so).lines() {
+            if tx.send(l.unwrap()).is_err() {
+                break;
+            }
+        }
+    });
+    let line = b"{\"action\":\"s3:GetObject\",\"context\":\"console-mfa\"}\n";
+    si.write_all(line).unwrap();
+    si.write_all(line).unwrap();
+    si.flush().unwrap();
+    // The input stays open (as with `tail -f`): the results must come anyway.
+    for n in 1..=2 {
+        let l = rx
+            .recv_timeout(Duration::from_secs(5))
+            .unwrap_or_else(|_| panic!("result {n} did not arrive while the input was open"));
+        assert!(
+            l.starts_with(&format!("{{\"line\":{n},\"decision\":\"allowed\"")),
+            "{l}"
+        );
+    }
+    // A line written later arrives too, numbered on.
+    si.write_all(line).unwrap();
+    si.flush().unwrap();
+    let l = rx.recv_timeout(Duration::from_secs(5)).expect("result 3");
+    assert!(l.starts_with("{\"line\":3,"), "{l}");
+    drop(si);
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0));
+    assert!(
+        rx.recv_timeout(Duration::from_secs(2)).is_err(),
+        "no extra output"
+    );
+}

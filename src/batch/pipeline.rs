@@ -30,8 +30,10 @@ use crate::compile::PolicySet;
 use crate::context::Principal;
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
-use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, SyncSender, TryRecvError};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 /// How a run is carried out.
 #[derive(Debug, Clone)]
@@ -47,6 +49,10 @@ pub struct PipelineOptions {
     pub explain: bool,
     /// Evaluate every line through the full path (the reference for benchmarks and tests).
     pub force_slow: bool,
+    /// Whole lines are evaluated and their results written (and the output flushed) at the
+    /// latest this long after they were read, even when a block is not full: a live producer
+    /// (`tail -f`) sees its results without waiting for half a megabyte of input.
+    pub idle_flush: Duration,
     /// The request time (epoch seconds) of lines that do not set `aws:CurrentTime` or
     /// `aws:EpochTime`; `None` takes the clock when the run starts.
     pub now: Option<i64>,
@@ -60,6 +66,7 @@ impl Default for PipelineOptions {
             max_line_bytes: MAX_LINE_BYTES,
             explain: false,
             force_slow: false,
+            idle_flush: Duration::from_millis(100),
             now: None,
         }
     }
@@ -126,7 +133,7 @@ impl std::error::Error for BatchError {
 /// Evaluates every line of `input` against `set` (the caller being `principal` unless a line
 /// names its own) and writes one result line per input line to `output`, in input order, then
 /// flushes it. `progress` is called on the calling thread after each block written.
-pub fn run<R: Read + Send, W: Write + ?Sized>(
+pub fn run<R: Read + Send + 'static, W: Write + ?Sized>(
     input: R,
     output: &mut W,
     set: &PolicySet,
@@ -143,10 +150,7 @@ pub fn run<R: Read + Send, W: Write + ?Sized>(
             force_slow: opts.force_slow,
         },
     );
-    let jobs = opts.jobs.clamp(1, 256);
-    let block = opts.block_bytes.max(1);
-    let max_line = opts.max_line_bytes.max(1);
-    let stats = pipeline(&batch, input, output, jobs, block, max_line, progress)?;
+    let stats = pipeline(&batch, input, output, opts, progress)?;
     output.flush().map_err(BatchError::Write)?;
     Ok(Summary { stats })
 }
@@ -168,15 +172,24 @@ struct ReadEnd {
     error: Option<(std::io::Error, u64)>,
 }
 
-fn pipeline<R: Read + Send, W: Write + ?Sized>(
+/// Shared by the threads of one run.
+struct Control {
+    /// Set when the writer stops (the end, or a write failure): the reader stops too.
+    stop: AtomicBool,
+    /// Whole lines are handed on at the latest this long after they were read.
+    idle_flush: Duration,
+}
+
+fn pipeline<R: Read + Send + 'static, W: Write + ?Sized>(
     batch: &Batch<'_>,
     input: R,
     output: &mut W,
-    jobs: usize,
-    block: usize,
-    max_line: usize,
+    opts: &PipelineOptions,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Stats, BatchError> {
+    let jobs = opts.jobs.clamp(1, 256);
+    let block = opts.block_bytes.max(1);
+    let max_line = opts.max_line_bytes.max(1);
     let in_flight = jobs * 3;
     let (free_tx, free_rx) = sync_channel::<Job>(in_flight);
     for _ in 0..in_flight {
@@ -192,9 +205,17 @@ fn pipeline<R: Read + Send, W: Write + ?Sized>(
     let (work_tx, work_rx) = sync_channel::<Job>(in_flight);
     let work_rx = Arc::new(Mutex::new(work_rx));
     let (done_tx, done_rx) = sync_channel::<Job>(in_flight);
+    let control = Control {
+        stop: AtomicBool::new(false),
+        idle_flush: opts.idle_flush,
+    };
+    let chunks = spawn_raw_reader(input, block.clamp(1, READ_BYTES))
+        .map_err(|source| BatchError::Read { source, line: 1 })?;
 
     std::thread::scope(|scope| {
-        let reader = scope.spawn(move || read_blocks(input, block, max_line, free_rx, work_tx));
+        let control = &control;
+        let reader =
+            scope.spawn(move || read_blocks(chunks, block, max_line, control, free_rx, work_tx));
         for _ in 0..jobs {
             let rx = Arc::clone(&work_rx);
             let tx = done_tx.clone();
@@ -202,8 +223,10 @@ fn pipeline<R: Read + Send, W: Write + ?Sized>(
         }
         drop(done_tx);
         let written = write_blocks(output, done_rx, free_tx, progress);
-        // On a write failure the channels above are dropped here, so the reader and the
-        // workers see closed channels and stop.
+        // On a write failure the channels above are dropped here and the stop flag is set, so
+        // the reader and the workers stop (the thread blocked reading the input, if any, is
+        // left to end on its own when its read returns).
+        control.stop.store(true, Ordering::Relaxed);
         let end = reader.join().unwrap_or(ReadEnd { error: None });
         let stats = written?;
         match end.error {
@@ -213,11 +236,60 @@ fn pipeline<R: Read + Send, W: Write + ?Sized>(
     })
 }
 
-/// Reads the input in pieces, cuts it into blocks of whole lines and hands them on.
-fn read_blocks<R: Read>(
+/// A piece of input from the thread that reads it.
+enum Chunk {
+    /// A buffer and how many of its bytes were read.
+    Data(Vec<u8>, usize),
+    End,
+    Failed(std::io::Error),
+}
+
+/// Buffers circulating between the raw reader and the block reader.
+const RAW_CHUNKS: usize = 4;
+
+/// Starts the thread that only reads the input, so the block reader can wait for input with a
+/// timeout (a `read` cannot be given one). The thread is not joined: when the run ends while it
+/// is blocked in `read` (a live producer, an interrupt), it ends when that read returns.
+fn spawn_raw_reader<R: Read + Send + 'static>(
     mut input: R,
+    size: usize,
+) -> std::io::Result<(Receiver<Chunk>, SyncSender<Vec<u8>>)> {
+    let (tx, rx) = sync_channel::<Chunk>(RAW_CHUNKS);
+    let (back_tx, back_rx) = sync_channel::<Vec<u8>>(RAW_CHUNKS);
+    for _ in 0..RAW_CHUNKS {
+        let _ = back_tx.send(vec![0u8; size]);
+    }
+    std::thread::Builder::new()
+        .name("iamsim-batch-input".into())
+        .spawn(move || loop {
+            let Ok(mut buf) = back_rx.recv() else {
+                return;
+            };
+            buf.resize(size, 0);
+            let msg = match read_retrying(&mut input, &mut buf) {
+                Ok(0) => Chunk::End,
+                Ok(n) => Chunk::Data(buf, n),
+                Err(e) => Chunk::Failed(e),
+            };
+            let last = !matches!(msg, Chunk::Data(..));
+            if tx.send(msg).is_err() || last {
+                return;
+            }
+        })?;
+    Ok((rx, back_tx))
+}
+
+/// How often a waiting thread looks at the stop flag.
+const TICK: Duration = Duration::from_millis(100);
+
+/// Cuts the input into blocks of whole lines and hands them on: a block when it is full, and
+/// whatever whole lines are held once they have waited `idle_flush` (a live producer sees its
+/// results without waiting for a full block).
+fn read_blocks(
+    (chunks, back): (Receiver<Chunk>, SyncSender<Vec<u8>>),
     block: usize,
     max_line: usize,
+    control: &Control,
     free: Receiver<Job>,
     work: SyncSender<Job>,
 ) -> ReadEnd {
@@ -229,25 +301,53 @@ fn read_blocks<R: Read>(
         next_line: 1,
     };
     let mut cutter = Cutter::new(block, max_line);
-    let mut buf = vec![0u8; block.clamp(1, READ_BYTES)];
+    let mut held_since: Option<Instant> = None;
+    let stopped = ReadEnd { error: None };
     loop {
-        match read_retrying(&mut input, &mut buf) {
-            Ok(0) => {
-                let _ = cutter.finish(&mut sink);
-                return ReadEnd { error: None };
-            }
-            Ok(n) => {
-                if cutter.feed(&buf[..n], &mut sink).is_none() {
-                    return ReadEnd { error: None }; // the writer stopped
+        if control.stop.load(Ordering::Relaxed) {
+            return stopped;
+        }
+        let wait = held_since.map_or(TICK, |t| {
+            control.idle_flush.saturating_sub(t.elapsed()).min(TICK)
+        });
+        match chunks.recv_timeout(wait) {
+            Ok(Chunk::Data(buf, n)) => {
+                let fed = cutter.feed(&buf[..n], &mut sink);
+                let _ = back.try_send(buf);
+                if fed.is_none() {
+                    return stopped; // the writer stopped
                 }
             }
-            Err(e) => {
+            Ok(Chunk::End) => {
+                let _ = cutter.finish(&mut sink);
+                return stopped;
+            }
+            Ok(Chunk::Failed(e)) => {
                 // The lines read before the failure still get their results.
                 let _ = cutter.hand_on_whole_lines(&mut sink);
                 return ReadEnd {
                     error: Some((e, sink.next_line)),
                 };
             }
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => {
+                let _ = cutter.hand_on_whole_lines(&mut sink);
+                let e = std::io::Error::other("the input reader thread stopped");
+                return ReadEnd {
+                    error: Some((e, sink.next_line)),
+                };
+            }
+        }
+        if cutter.has_whole_lines() {
+            let t = *held_since.get_or_insert_with(Instant::now);
+            if t.elapsed() >= control.idle_flush {
+                if cutter.hand_on_whole_lines(&mut sink).is_none() {
+                    return stopped;
+                }
+                held_since = None;
+            }
+        } else {
+            held_since = None;
         }
     }
 }
@@ -354,6 +454,11 @@ impl Cutter {
 
     /// Appends `whole`, which ends at a line break (or is empty); a non-empty `whole` completes
     /// the held start of the current line, an empty one leaves it as it is.
+    /// True when whole lines are held that were not handed on yet.
+    fn has_whole_lines(&self) -> bool {
+        self.line_start > 0
+    }
+
     fn keep_whole(&mut self, whole: &[u8]) {
         if !whole.is_empty() {
             self.data.extend_from_slice(whole);
@@ -495,10 +600,27 @@ fn write_blocks<W: Write + ?Sized>(
     let mut next = 0u64;
     let mut stats = Stats::default();
     let mut p = Progress::default();
-    for job in done {
+    let mut unflushed = false;
+    loop {
+        let job = match done.try_recv() {
+            Ok(job) => job,
+            Err(TryRecvError::Empty) => {
+                // Nothing more is ready: let what was written reach the reader now.
+                if unflushed {
+                    output.flush().map_err(BatchError::Write)?;
+                    unflushed = false;
+                }
+                match done.recv() {
+                    Ok(job) => job,
+                    Err(_) => break,
+                }
+            }
+            Err(TryRecvError::Disconnected) => break,
+        };
         pending.insert(job.seq, job);
         while let Some(job) = pending.remove(&next) {
             output.write_all(&job.out).map_err(BatchError::Write)?;
+            unflushed = true;
             stats.add(&job.stats);
             p.bytes += job.data.len() as u64 + job.oversized.unwrap_or(0);
             p.lines = stats.lines;
@@ -606,7 +728,8 @@ mod tests {
         let mut last = Progress::default();
         let mut calls = 0;
         let mut out = Vec::new();
-        let s = run(input.as_bytes(), &mut out, &set, &p, &opts, &mut |pr| {
+        let reader = std::io::Cursor::new(input.clone().into_bytes());
+        let s = run(reader, &mut out, &set, &p, &opts, &mut |pr| {
             assert!(pr.bytes > last.bytes && pr.lines > last.lines);
             last = pr;
             calls += 1;

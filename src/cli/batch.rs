@@ -104,6 +104,7 @@ pub fn run(args: &BatchArgs) -> i32 {
         max_line_bytes: iamsim::batch::MAX_LINE_BYTES,
         explain: args.explain,
         force_slow: args.slow_path,
+        idle_flush: std::time::Duration::from_millis(100),
         now: None,
     };
     let bar = (std::io::stderr().is_terminal() && !args.quiet).then(|| progress_bar(total));
