@@ -415,3 +415,91 @@ fn a_live_producer_sees_results_before_closing_its_input() {
         "no extra output"
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn sigint_and_sigterm_stop_at_a_line_boundary() {
+    use std::io::Read;
+    use std::time::{Duration, Instant};
+    let mut r = workload::Rng::new(11);
+    let mut text = String::new();
+    for _ in 0..2000 {
+        workload::request_line(&mut r, &mut text);
+    }
+    let scenario = root().join("testdata/batch/large-scenario.json");
+    for (sig, code) in [("INT", 130), ("TERM", 143)] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_iamsim"))
+            .args(["batch", "--explain", "--scenario"])
+            .arg(&scenario)
+            .arg("-")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // A producer that keeps going until the child is gone.
+        let mut si = child.stdin.take().unwrap();
+        let feed = text.clone();
+        std::thread::spawn(move || {
+            for _ in 0..1000 {
+                if si.write_all(feed.as_bytes()).is_err() {
+                    return;
+                }
+            }
+        });
+        let mut so = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel::<Vec<u8>>();
+        let collector = std::thread::spawn(move || {
+            let mut all = Vec::new();
+            let mut buf = vec![0u8; 1 << 16];
+            while let Ok(n) = so.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                all.extend_from_slice(&buf[..n]);
+                let _ = tx.send(buf[..n].to_vec());
+            }
+            all
+        });
+        // Wait for the first results (mid-run), then signal.
+        rx.recv_timeout(Duration::from_secs(30))
+            .expect("some output before the signal");
+        let killed = Command::new("kill")
+            .args(["-s", sig, &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let started = Instant::now();
+        let status = loop {
+            if let Some(s) = child.try_wait().unwrap() {
+                break s;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "SIG{sig}: still running"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let out = collector.join().unwrap();
+        let mut err = String::new();
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut err)
+            .unwrap();
+        assert_eq!(status.code(), Some(code), "SIG{sig}: {status:?} {err}");
+        assert!(err.contains("interrupted after"), "{err}");
+        assert!(
+            !out.is_empty() && out.ends_with(b"\n"),
+            "SIG{sig}: a truncated last line"
+        );
+        let text = String::from_utf8(out).unwrap();
+        for (i, l) in text.lines().enumerate() {
+            let v: serde_json::Value =
+                serde_json::from_str(l).unwrap_or_else(|e| panic!("SIG{sig}: {e}: {l}"));
+            assert_eq!(v["line"], (i + 1) as u64);
+            assert!(v.get("explanation").is_some(), "{l}");
+        }
+    }
+}

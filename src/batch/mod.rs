@@ -206,8 +206,14 @@ pub struct Worker<'b, 's> {
 impl Worker<'_, '_> {
     /// Evaluates every line of `chunk` (lines end with `\n`; a last piece without one is a line
     /// too), appending one output line per input line to `out`. `first_line` is the 1-based
-    /// number of the chunk's first line.
-    pub fn chunk(&mut self, first_line: u64, chunk: &[u8], out: &mut Vec<u8>, stats: &mut Stats) {
+    /// number of the chunk's first line. Returns the number of lines evaluated.
+    pub fn chunk(
+        &mut self,
+        first_line: u64,
+        chunk: &[u8],
+        out: &mut Vec<u8>,
+        stats: &mut Stats,
+    ) -> u64 {
         let mut n = first_line;
         let mut start = 0;
         for nl in memchr::memchr_iter(b'\n', chunk) {
@@ -217,7 +223,9 @@ impl Worker<'_, '_> {
         }
         if start < chunk.len() {
             self.line(n, &chunk[start..], out, stats);
+            n += 1;
         }
+        n - first_line
     }
 
     /// Appends the error line for a line of `len` bytes that was longer than `limit` and so was

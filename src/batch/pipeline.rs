@@ -53,6 +53,10 @@ pub struct PipelineOptions {
     /// latest this long after they were read, even when a block is not full: a live producer
     /// (`tail -f`) sees its results without waiting for half a megabyte of input.
     pub idle_flush: Duration,
+    /// When set (by a signal handler, another thread), the run stops at a block boundary: the
+    /// results already written are whole lines, the output is flushed, and [`run`] returns a
+    /// [`Summary`] with `interrupted` set.
+    pub cancel: Option<Arc<AtomicBool>>,
     /// The request time (epoch seconds) of lines that do not set `aws:CurrentTime` or
     /// `aws:EpochTime`; `None` takes the clock when the run starts.
     pub now: Option<i64>,
@@ -67,6 +71,7 @@ impl Default for PipelineOptions {
             explain: false,
             force_slow: false,
             idle_flush: Duration::from_millis(100),
+            cancel: None,
             now: None,
         }
     }
@@ -84,8 +89,10 @@ pub struct Progress {
 /// What a finished run counted.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Summary {
-    /// Lines, decisions and errors.
+    /// Lines, decisions and errors (of the lines whose results were written).
     pub stats: Stats,
+    /// The run was cancelled ([`PipelineOptions::cancel`]) before the end of its input.
+    pub interrupted: bool,
 }
 
 /// Why a run stopped before the end of its input.
@@ -150,9 +157,9 @@ pub fn run<R: Read + Send + 'static, W: Write + ?Sized>(
             force_slow: opts.force_slow,
         },
     );
-    let stats = pipeline(&batch, input, output, opts, progress)?;
+    let (stats, interrupted) = pipeline(&batch, input, output, opts, progress)?;
     output.flush().map_err(BatchError::Write)?;
-    Ok(Summary { stats })
+    Ok(Summary { stats, interrupted })
 }
 
 /// A block of whole lines, with the buffers that travel with it.
@@ -176,6 +183,8 @@ struct ReadEnd {
 struct Control {
     /// Set when the writer stops (the end, or a write failure): the reader stops too.
     stop: AtomicBool,
+    /// The caller's cancellation flag.
+    cancel: Option<Arc<AtomicBool>>,
     /// Whole lines are handed on at the latest this long after they were read.
     idle_flush: Duration,
 }
@@ -186,7 +195,7 @@ fn pipeline<R: Read + Send + 'static, W: Write + ?Sized>(
     output: &mut W,
     opts: &PipelineOptions,
     progress: &mut dyn FnMut(Progress),
-) -> Result<Stats, BatchError> {
+) -> Result<(Stats, bool), BatchError> {
     let jobs = opts.jobs.clamp(1, 256);
     let block = opts.block_bytes.max(1);
     let max_line = opts.max_line_bytes.max(1);
@@ -207,6 +216,7 @@ fn pipeline<R: Read + Send + 'static, W: Write + ?Sized>(
     let (done_tx, done_rx) = sync_channel::<Job>(in_flight);
     let control = Control {
         stop: AtomicBool::new(false),
+        cancel: opts.cancel.clone(),
         idle_flush: opts.idle_flush,
     };
     let chunks = spawn_raw_reader(input, block.clamp(1, READ_BYTES))
@@ -219,21 +229,33 @@ fn pipeline<R: Read + Send + 'static, W: Write + ?Sized>(
         for _ in 0..jobs {
             let rx = Arc::clone(&work_rx);
             let tx = done_tx.clone();
-            scope.spawn(move || evaluate_blocks(batch, max_line, rx, tx));
+            scope.spawn(move || evaluate_blocks(batch, max_line, control, rx, tx));
         }
         drop(done_tx);
-        let written = write_blocks(output, done_rx, free_tx, progress);
+        let written = write_blocks(output, done_rx, free_tx, control, progress);
         // On a write failure the channels above are dropped here and the stop flag is set, so
         // the reader and the workers stop (the thread blocked reading the input, if any, is
         // left to end on its own when its read returns).
         control.stop.store(true, Ordering::Relaxed);
         let end = reader.join().unwrap_or(ReadEnd { error: None });
-        let stats = written?;
+        let (stats, interrupted) = written?;
         match end.error {
-            Some((source, line)) => Err(BatchError::Read { source, line }),
-            None => Ok(stats),
+            Some((source, line)) if !interrupted => Err(BatchError::Read { source, line }),
+            _ => Ok((stats, interrupted)),
         }
     })
+}
+
+impl Control {
+    fn cancelled(&self) -> bool {
+        self.cancel
+            .as_ref()
+            .is_some_and(|c| c.load(Ordering::Relaxed))
+    }
+
+    fn stopping(&self) -> bool {
+        self.stop.load(Ordering::Relaxed) || self.cancelled()
+    }
 }
 
 /// A piece of input from the thread that reads it.
@@ -279,6 +301,9 @@ fn spawn_raw_reader<R: Read + Send + 'static>(
     Ok((rx, back_tx))
 }
 
+/// A worker looks at the stop flag after about this many bytes of lines.
+const PIECE_BYTES: usize = 32 * 1024;
+
 /// How often a waiting thread looks at the stop flag.
 const TICK: Duration = Duration::from_millis(100);
 
@@ -304,7 +329,7 @@ fn read_blocks(
     let mut held_since: Option<Instant> = None;
     let stopped = ReadEnd { error: None };
     loop {
-        if control.stop.load(Ordering::Relaxed) {
+        if control.stopping() {
             return stopped;
         }
         let wait = held_since.map_or(TICK, |t| {
@@ -562,6 +587,7 @@ fn read_retrying<R: Read>(input: &mut R, buf: &mut [u8]) -> std::io::Result<usiz
 fn evaluate_blocks(
     batch: &Batch<'_>,
     max_line: usize,
+    control: &Control,
     work: Arc<Mutex<Receiver<Job>>>,
     done: SyncSender<Job>,
 ) {
@@ -581,7 +607,23 @@ fn evaluate_blocks(
             w.oversized_line(first, len, max_line, &mut job.out, &mut stats);
             first += 1;
         }
-        w.chunk(first, &job.data, &mut job.out, &mut stats);
+        // In pieces of whole lines, so a cancelled run does not wait for a whole block (with
+        // `explain`, a block can take seconds).
+        let mut rest = &job.data[..];
+        while !rest.is_empty() {
+            if control.stopping() {
+                return;
+            }
+            let piece = match rest
+                .get(PIECE_BYTES..)
+                .and_then(|t| memchr::memchr(b'\n', t))
+            {
+                Some(i) => PIECE_BYTES + i + 1,
+                None => rest.len(),
+            };
+            first += w.chunk(first, &rest[..piece], &mut job.out, &mut stats);
+            rest = &rest[piece..];
+        }
         job.stats = stats;
         if done.send(job).is_err() {
             return;
@@ -589,19 +631,25 @@ fn evaluate_blocks(
     }
 }
 
-/// Writes finished blocks in input order and returns their buffers to the reader.
+/// Writes finished blocks in input order and returns their buffers to the reader; stops at a
+/// block boundary when the run is cancelled (the flag is looked at between blocks and every
+/// [`TICK`] while waiting). Returns the counts and whether the run was cancelled.
 fn write_blocks<W: Write + ?Sized>(
     output: &mut W,
     done: Receiver<Job>,
     free: SyncSender<Job>,
+    control: &Control,
     progress: &mut dyn FnMut(Progress),
-) -> Result<Stats, BatchError> {
+) -> Result<(Stats, bool), BatchError> {
     let mut pending: BTreeMap<u64, Job> = BTreeMap::new();
     let mut next = 0u64;
     let mut stats = Stats::default();
     let mut p = Progress::default();
     let mut unflushed = false;
     loop {
+        if control.cancelled() {
+            return Ok((stats, true));
+        }
         let job = match done.try_recv() {
             Ok(job) => job,
             Err(TryRecvError::Empty) => {
@@ -610,15 +658,19 @@ fn write_blocks<W: Write + ?Sized>(
                     output.flush().map_err(BatchError::Write)?;
                     unflushed = false;
                 }
-                match done.recv() {
+                match done.recv_timeout(TICK) {
                     Ok(job) => job,
-                    Err(_) => break,
+                    Err(RecvTimeoutError::Timeout) => continue,
+                    Err(RecvTimeoutError::Disconnected) => break,
                 }
             }
             Err(TryRecvError::Disconnected) => break,
         };
         pending.insert(job.seq, job);
         while let Some(job) = pending.remove(&next) {
+            if control.cancelled() {
+                return Ok((stats, true));
+            }
             output.write_all(&job.out).map_err(BatchError::Write)?;
             unflushed = true;
             stats.add(&job.stats);
@@ -629,7 +681,7 @@ fn write_blocks<W: Write + ?Sized>(
             let _ = free.send(job);
         }
     }
-    Ok(stats)
+    Ok((stats, false))
 }
 
 #[cfg(test)]

@@ -12,6 +12,8 @@ use iamsim::compile::PolicySet;
 use iamsim::diag::did_you_mean;
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Instant;
 
 /// Arguments of `iamsim batch`.
@@ -105,7 +107,13 @@ pub fn run(args: &BatchArgs) -> i32 {
         explain: args.explain,
         force_slow: args.slow_path,
         idle_flush: std::time::Duration::from_millis(100),
+        cancel: None,
         now: None,
+    };
+    let signals = Interrupts::install();
+    let opts = PipelineOptions {
+        cancel: signals.as_ref().map(|s| Arc::clone(&s.flag)),
+        ..opts
     };
     let bar = (std::io::stderr().is_terminal() && !args.quiet).then(|| progress_bar(total));
 
@@ -119,6 +127,16 @@ pub fn run(args: &BatchArgs) -> i32 {
         b.finish_and_clear();
     }
     let stats = match result {
+        Ok(s) if s.interrupted => {
+            // Every result written is a whole line and the output was flushed.
+            if !args.quiet {
+                eprintln!(
+                    "iamsim batch: interrupted after {} lines (results written up to there are complete)",
+                    s.stats.lines
+                );
+            }
+            return 128 + signals.map_or(2, |s| s.signal.load(Ordering::Relaxed) as i32);
+        }
         Ok(s) => s.stats,
         Err(e) if e.is_broken_pipe() => return EXIT_OK, // the reader went away (`| head`): stop quietly
         Err(BatchError::Read { source, line }) => {
@@ -214,4 +232,34 @@ fn progress_bar(total: Option<u64>) -> indicatif::ProgressBar {
     };
     bar.set_draw_target(indicatif::ProgressDrawTarget::stderr_with_hz(4));
     bar
+}
+
+/// SIGINT and SIGTERM during a run: instead of dying in the middle of a result line, the run
+/// stops at a block boundary with every written line whole, and the status is 128 + the
+/// signal (130, 143). A second signal ends the process at once.
+struct Interrupts {
+    flag: Arc<AtomicBool>,
+    signal: Arc<AtomicUsize>,
+}
+
+impl Interrupts {
+    #[cfg(unix)]
+    fn install() -> Option<Interrupts> {
+        use signal_hook::consts::{SIGINT, SIGTERM};
+        let flag = Arc::new(AtomicBool::new(false));
+        let signal = Arc::new(AtomicUsize::new(0));
+        for sig in [SIGINT, SIGTERM] {
+            // The conditional shutdown goes first: it fires only if the flag is already set.
+            signal_hook::flag::register_conditional_shutdown(sig, 128 + sig, Arc::clone(&flag))
+                .ok()?;
+            signal_hook::flag::register_usize(sig, Arc::clone(&signal), sig as usize).ok()?;
+            signal_hook::flag::register(sig, Arc::clone(&flag)).ok()?;
+        }
+        Some(Interrupts { flag, signal })
+    }
+
+    #[cfg(not(unix))]
+    fn install() -> Option<Interrupts> {
+        None
+    }
 }
