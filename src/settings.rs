@@ -118,12 +118,38 @@ fn parse_bool(name: &str, v: &str) -> Result<bool, SettingError> {
     }
 }
 
-fn parse_count(name: &str, v: &str) -> Result<usize, SettingError> {
-    v.parse::<usize>().ok().filter(|n| *n > 0).ok_or_else(|| {
+fn parse_count(name: &str, v: &str, max: usize) -> Result<usize, SettingError> {
+    let n = v.parse::<usize>().ok().filter(|n| *n > 0).ok_or_else(|| {
         SettingError(format!(
             "setting {name} takes a positive whole number, not \"{v}\""
         ))
-    })
+    })?;
+    if n > max {
+        return Err(SettingError(format!(
+            "setting {name} is at most {max} (what the reader can honour), not {n}"
+        )));
+    }
+    Ok(n)
+}
+
+/// The largest value each limit setting accepts: what the reader can honour without running out
+/// of stack or memory (documented in docs/robustness.md).
+pub const LIMIT_CAPS: &[(&str, usize)] = &[
+    // Positions and sizes fit comfortably; documents are held in memory.
+    ("max_policy_bytes", 1 << 30),
+    // The reader and the validators recurse per level (see `json::MAX_DEPTH`).
+    ("max_json_depth", crate::json::MAX_DEPTH),
+    ("max_statements", 1_000_000),
+    ("max_values", 1_000_000),
+    // A segment with `?` keeps 16 bytes of matcher masks per character.
+    ("max_pattern_length", 100_000),
+];
+
+fn cap(name: &str) -> usize {
+    LIMIT_CAPS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map_or(usize::MAX, |(_, c)| *c)
 }
 
 impl Settings {
@@ -210,11 +236,13 @@ impl Settings {
                     }
                 }
             }
-            "max_policy_bytes" => self.limits.max_bytes = parse_count(name, value)?,
-            "max_json_depth" => self.limits.max_depth = parse_count(name, value)?,
-            "max_statements" => self.limits.max_statements = parse_count(name, value)?,
-            "max_values" => self.limits.max_values = parse_count(name, value)?,
-            "max_pattern_length" => self.limits.max_pattern_len = parse_count(name, value)?,
+            "max_policy_bytes" => self.limits.max_bytes = parse_count(name, value, cap(name))?,
+            "max_json_depth" => self.limits.max_depth = parse_count(name, value, cap(name))?,
+            "max_statements" => self.limits.max_statements = parse_count(name, value, cap(name))?,
+            "max_values" => self.limits.max_values = parse_count(name, value, cap(name))?,
+            "max_pattern_length" => {
+                self.limits.max_pattern_len = parse_count(name, value, cap(name))?
+            }
             _ => {
                 let hint = crate::diag::did_you_mean(name, SETTING_NAMES.iter().copied())
                     .map(|s| format!(" (did you mean {s}?)"))
@@ -262,5 +290,48 @@ mod tests {
             .0
             .contains("did you mean scp_language"));
         assert!(s.set("rcp_enabled", "maybe").is_err());
+    }
+
+    #[test]
+    fn limit_settings_are_capped_at_what_the_reader_can_honour() {
+        let mut s = Settings::default();
+        for (name, max) in LIMIT_CAPS {
+            assert!(SETTING_NAMES.contains(name), "{name}");
+            assert!(s.set(name, &max.to_string()).is_ok(), "{name} at its cap");
+            let e = s.set(name, &(max + 1).to_string()).unwrap_err();
+            assert!(e.0.contains(&format!("at most {max}")), "{e}");
+        }
+        let e = s.set("max_json_depth", "100000").unwrap_err();
+        assert!(e.0.contains("max_json_depth is at most 256"), "{e}");
+    }
+
+    #[test]
+    fn a_deep_policy_at_the_depth_cap_is_an_error_not_a_crash() {
+        // On a test thread (2 MiB stack), the deepest setting allowed still cannot overflow it.
+        let mut s = Settings::default();
+        let max = LIMIT_CAPS
+            .iter()
+            .find(|(n, _)| *n == "max_json_depth")
+            .unwrap()
+            .1;
+        s.set("max_json_depth", &max.to_string()).unwrap();
+        let text = format!(
+            "{{\"Version\":\"2012-10-17\",\"Statement\":{}{}}}",
+            "[".repeat(20_000),
+            "]".repeat(20_000)
+        );
+        let e = crate::policy::parse_policy_text(
+            &text,
+            "deep.json",
+            "deep",
+            crate::policy::PolicyKind::Identity,
+            s.parse_options(),
+        )
+        .unwrap_err();
+        let shown = format!("{e:?}");
+        assert!(
+            shown.contains("nesting deeper than the limit of 256"),
+            "{shown}"
+        );
     }
 }

@@ -192,6 +192,39 @@ fn huge_values_and_over_long_lines() {
 }
 
 #[test]
+fn lines_between_two_over_long_lines_are_kept() {
+    // Whole lines read past an over-long line used to be dropped when the next line was
+    // over-long too: 5 lines in, 3 out, the later results relabelled.
+    let over = |input: &mut Vec<u8>| {
+        input.extend_from_slice(b"{\"action\":\"s3:GetObject\",\"resource\":\"");
+        input.extend(std::iter::repeat_n(b'a', 17 * 1024 * 1024));
+        input.extend_from_slice(b"\"}\n");
+    };
+    let good = b"{\"action\":\"s3:GetObject\",\"context\":\"access-keys\"}\n";
+    let mut input = Vec::new();
+    over(&mut input);
+    input.extend_from_slice(good);
+    input.extend_from_slice(good);
+    over(&mut input);
+    input.extend_from_slice(good);
+    let (_, out) = stdin_run(&input);
+    assert_numbered(&out, 5);
+    for i in [0, 3] {
+        assert!(
+            out[i]["error"]
+                .as_str()
+                .unwrap()
+                .contains("longer than the limit"),
+            "{}",
+            out[i]
+        );
+    }
+    for i in [1, 2, 4] {
+        assert_eq!(out[i]["decision"], "explicitDeny", "{}", out[i]);
+    }
+}
+
+#[test]
 fn empty_input_gives_empty_output() {
     let (o, out) = stdin_run(b"");
     assert!(out.is_empty());
@@ -326,4 +359,147 @@ fn committed_large_scenario_is_what_the_generator_produces() {
         workload::large_scenario(),
         "regenerate: cargo run --example gen -- scenario > testdata/batch/large-scenario.json"
     );
+}
+
+#[test]
+fn a_live_producer_sees_results_before_closing_its_input() {
+    use std::io::BufRead;
+    use std::time::Duration;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_iamsim"))
+        .args([
+            "batch",
+            "-q",
+            "--scenario",
+            mfa_scenario().to_str().unwrap(),
+            "-",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut si = child.stdin.take().unwrap();
+    let so = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for l in std::io::BufReader::new(so).lines() {
+            if tx.send(l.unwrap()).is_err() {
+                break;
+            }
+        }
+    });
+    let line = b"{\"action\":\"s3:GetObject\",\"context\":\"console-mfa\"}\n";
+    si.write_all(line).unwrap();
+    si.write_all(line).unwrap();
+    si.flush().unwrap();
+    // The input stays open (as with `tail -f`): the results must come anyway.
+    for n in 1..=2 {
+        let l = rx
+            .recv_timeout(Duration::from_secs(5))
+            .unwrap_or_else(|_| panic!("result {n} did not arrive while the input was open"));
+        assert!(
+            l.starts_with(&format!("{{\"line\":{n},\"decision\":\"allowed\"")),
+            "{l}"
+        );
+    }
+    // A line written later arrives too, numbered on.
+    si.write_all(line).unwrap();
+    si.flush().unwrap();
+    let l = rx.recv_timeout(Duration::from_secs(5)).expect("result 3");
+    assert!(l.starts_with("{\"line\":3,"), "{l}");
+    drop(si);
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0));
+    assert!(
+        rx.recv_timeout(Duration::from_secs(2)).is_err(),
+        "no extra output"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn sigint_and_sigterm_stop_at_a_line_boundary() {
+    use std::io::Read;
+    use std::time::{Duration, Instant};
+    let mut r = workload::Rng::new(11);
+    let mut text = String::new();
+    for _ in 0..2000 {
+        workload::request_line(&mut r, &mut text);
+    }
+    let scenario = root().join("testdata/batch/large-scenario.json");
+    for (sig, code) in [("INT", 130), ("TERM", 143)] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_iamsim"))
+            .args(["batch", "--explain", "--scenario"])
+            .arg(&scenario)
+            .arg("-")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // A producer that keeps going until the child is gone.
+        let mut si = child.stdin.take().unwrap();
+        let feed = text.clone();
+        std::thread::spawn(move || {
+            for _ in 0..1000 {
+                if si.write_all(feed.as_bytes()).is_err() {
+                    return;
+                }
+            }
+        });
+        let mut so = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel::<Vec<u8>>();
+        let collector = std::thread::spawn(move || {
+            let mut all = Vec::new();
+            let mut buf = vec![0u8; 1 << 16];
+            while let Ok(n) = so.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                all.extend_from_slice(&buf[..n]);
+                let _ = tx.send(buf[..n].to_vec());
+            }
+            all
+        });
+        // Wait for the first results (mid-run), then signal.
+        rx.recv_timeout(Duration::from_secs(30))
+            .expect("some output before the signal");
+        let killed = Command::new("kill")
+            .args(["-s", sig, &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let started = Instant::now();
+        let status = loop {
+            if let Some(s) = child.try_wait().unwrap() {
+                break s;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "SIG{sig}: still running"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let out = collector.join().unwrap();
+        let mut err = String::new();
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut err)
+            .unwrap();
+        assert_eq!(status.code(), Some(code), "SIG{sig}: {status:?} {err}");
+        assert!(err.contains("interrupted after"), "{err}");
+        assert!(
+            !out.is_empty() && out.ends_with(b"\n"),
+            "SIG{sig}: a truncated last line"
+        );
+        let text = String::from_utf8(out).unwrap();
+        for (i, l) in text.lines().enumerate() {
+            let v: serde_json::Value =
+                serde_json::from_str(l).unwrap_or_else(|e| panic!("SIG{sig}: {e}: {l}"));
+            assert_eq!(v["line"], (i + 1) as u64);
+            assert!(v.get("explanation").is_some(), "{l}");
+        }
+    }
 }

@@ -333,6 +333,33 @@ fn hostile_inputs_are_refused_with_file_line_and_limit() {
         "{}",
         stderr(&o)
     );
+    // A depth limit beyond what the reader's stack can take is refused, never a crash (exit 134).
+    let deep20k = dir.join("deep20k.json");
+    std::fs::write(
+        &deep20k,
+        format!(
+            "{{\"Statement\": {}{}}}",
+            "[".repeat(20_000),
+            "]".repeat(20_000)
+        ),
+    )
+    .unwrap();
+    for (setting, message) in [
+        ("max_json_depth=100000", "max_json_depth is at most 256"),
+        ("max_json_depth=256", "nesting deeper than the limit of 256"),
+    ] {
+        let o = iamsim(&[
+            "eval",
+            "--setting",
+            setting,
+            "--identity",
+            deep20k.to_str().unwrap(),
+            "-a",
+            "s3:GetObject",
+        ]);
+        assert_eq!(o.status.code(), Some(2), "{setting}: {}", stderr(&o));
+        assert!(stderr(&o).contains(message), "{setting}: {}", stderr(&o));
+    }
     let bad_utf8 = dir.join("latin1.json");
     std::fs::write(&bad_utf8, b"{\"Statement\": \"\xff\"}").unwrap();
     let o = iamsim(&["lint", bad_utf8.to_str().unwrap()]);

@@ -496,3 +496,30 @@ fn an_action_pattern_that_matches_no_probe_is_refused() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn an_absurdly_long_action_name_is_elided_not_a_panic() {
+    // A format width above 65,535 used to panic while padding the table.
+    let action = format!("s3:{}", "A".repeat(70_000));
+    let out = run(&[
+        "mfa",
+        "--identity",
+        "testdata/policies/force-mfa.json",
+        "--action",
+        &action,
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(
+        matches!(out.status.code(), Some(0..=2)),
+        "{:?} {err}",
+        out.status
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let row = text
+        .lines()
+        .find(|l| l.starts_with("s3:AAAA"))
+        .unwrap_or_else(|| panic!("no row for the action:\n{}", &text[..text.len().min(2000)]));
+    assert!(row.contains('…'), "{row}");
+    assert!(row.chars().count() < 1000, "the table row is not stretched");
+}

@@ -369,4 +369,48 @@ proptest! {
     fn wildcard_matching_agrees_with_a_regex_oracle(p in "[ab*?/:]{0,12}", t in "[ab/:é]{0,16}") {
         prop_assert_eq!(Wildcard::new(&p).matches(&t), glob_regex(&p, false).is_match(&t), "pattern {:?} text {:?}", p, t);
     }
+
+    #[test]
+    fn wildcard_matching_agrees_with_a_regex_oracle_on_question_marks(p in "[ab?é]{0,6}(\\*[ab??é]{0,8}){0,4}\\*?", t in "[abé]{0,24}") {
+        prop_assert_eq!(Wildcard::new(&p).matches(&t), glob_regex(&p, false).is_match(&t), "pattern {:?} text {:?}", p, t);
+    }
+
+    /// Segments longer than one 64-bit word of the Shift-And matcher, mostly `?`.
+    #[test]
+    fn wildcard_matching_agrees_with_a_regex_oracle_on_long_question_mark_segments(
+        head in "[a?]{0,70}",
+        mid in "[ab?????]{60,140}",
+        tail in "[?b]{0,70}",
+        stars in 0u8..8,
+        random in "[ab]{0,30}[abé]{60,200}",
+        derived: bool,
+        flip in proptest::option::of(0usize..300),
+    ) {
+        let p = format!(
+            "{}{head}{}{mid}{}{tail}{}",
+            if stars & 1 != 0 { "*" } else { "" },
+            if stars & 2 != 0 { "*" } else { "" },
+            if stars & 4 != 0 { "*" } else { "" },
+            if stars & 1 != 0 { "*" } else { "" },
+        );
+        // A text built from the pattern matches, or nearly does (one character changed).
+        let t: String = if derived {
+            let mut c: Vec<char> = p
+                .chars()
+                .enumerate()
+                .flat_map(|(i, c)| match c {
+                    '?' => vec![if i % 3 == 0 { 'é' } else { 'b' }],
+                    '*' => "ab".chars().take(i % 3).collect(),
+                    c => vec![c],
+                })
+                .collect();
+            if let Some(i) = flip.filter(|&i| i < c.len()) {
+                c[i] = if c[i] == 'a' { 'b' } else { 'a' };
+            }
+            c.into_iter().collect()
+        } else {
+            random
+        };
+        prop_assert_eq!(Wildcard::new(&p).matches(&t), glob_regex(&p, false).is_match(&t), "pattern {:?} text {:?}", p, t);
+    }
 }

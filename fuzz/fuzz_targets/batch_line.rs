@@ -14,12 +14,39 @@ fn set() -> &'static PolicySet {
     SET.get_or_init(|| {
         let force = include_str!("../../testdata/policies/force-mfa.json");
         let admin = include_str!("../../testdata/policies/admin.json");
+        // Conditions on every key the request time drives, so time overrides reach the slots.
+        let time = r#"{"Version":"2012-10-17","Statement":[
+          {"Sid":"Late","Effect":"Deny","Action":"kms:*","Resource":"*","Condition":{"DateGreaterThan":{"aws:CurrentTime":"2030-01-01T00:00:00Z"}}},
+          {"Sid":"Epoch","Effect":"Deny","Action":"sqs:*","Resource":"*","Condition":{"NumericGreaterThan":{"aws:EpochTime":"1900000000"}}},
+          {"Sid":"Fresh","Effect":"Deny","Action":"sns:*","Resource":"*","Condition":{"DateLessThan":{"aws:TokenIssueTime":"2020-01-01T00:00:00Z"}}}]}"#;
         let p = |t: &str| parse_policy_text(t, "p", "p", PolicyKind::Identity, ParseOptions::default()).unwrap().0;
-        PolicySet::compile(&Scenario { identity: vec![p(force), p(admin)], ..Default::default() }).unwrap()
+        PolicySet::compile(&Scenario { identity: vec![p(force), p(admin), p(time)], ..Default::default() }).unwrap()
     })
 }
 
+/// Time-key lines around the fuzzed text: the first line of `data` as an `aws:CurrentTime` and
+/// an `aws:EpochTime` value (as a string, and bare when it could be a number), under presets
+/// with and without a token issue time.
+fn with_time_lines(data: &[u8]) -> Vec<u8> {
+    let mut out = data.to_vec();
+    let first = data.split(|&b| b == b'\n').next().unwrap_or_default();
+    if let Ok(v) = std::str::from_utf8(first) {
+        if !v.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
+            for (action, preset) in [("sqs:SendMessage", "console-mfa"), ("sns:Publish", "session"), ("kms:Decrypt", "access-keys")] {
+                for key in ["aws:CurrentTime", "aws:EpochTime", "AWS:EPOCHTIME"] {
+                    out.extend_from_slice(format!("\n{{\"action\":\"{action}\",\"context\":\"{preset}\",\"context_keys\":{{\"{key}\":\"{v}\"}}}}").as_bytes());
+                    if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b)) {
+                        out.extend_from_slice(format!("\n{{\"action\":\"{action}\",\"context\":\"{preset}\",\"context_keys\":{{\"{key}\":{v},\"aws:CurrentTime\":null}}}}").as_bytes());
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
 fuzz_target!(|data: &[u8]| {
+    let data = &with_time_lines(data)[..];
     let principal = Principal::parse("arn:aws:iam::111122223333:user/alice").unwrap();
     let mut outs = Vec::new();
     for force_slow in [false, true] {

@@ -15,7 +15,10 @@
 //!   name no policy refers to are skipped (they cannot change the decision), the others are
 //!   written straight into a working copy of the template, and only the slots a line touched
 //!   are restored for the next line;
-//! * anything else (escapes, duplicate fields, time overrides, errors) takes the full path:
+//! * a line overriding `aws:CurrentTime` or `aws:EpochTime` stays on the fast path: the keys
+//!   the request time drives (both time keys, `aws:TokenIssueTime`) are recomputed from the
+//!   first override that parses, as [`request_context_at`] does;
+//! * anything else (escapes, duplicate fields, errors) takes the full path:
 //!   the positioned JSON reader, [`read_request`] and [`request_context_at`], exactly as
 //!   `iamsim test` reads a case. Both paths give the same output for the same line.
 
@@ -25,6 +28,10 @@ use crate::diag::InputError;
 use crate::eval::{Decision, Missing, Outcome, Request};
 use crate::scenario::{read_request, request_context_at, Fields};
 use rustc_hash::FxHashMap;
+
+pub mod pipeline;
+
+pub use pipeline::{run, BatchError, PipelineOptions, Progress, Summary};
 
 /// Lines longer than this are reported as errors without being parsed (the JSON reader's limit).
 pub const MAX_LINE_BYTES: usize = 16 * 1024 * 1024;
@@ -90,6 +97,9 @@ pub struct Batch<'s> {
     options: Options,
     /// `"policy#Sid"` per statement id, JSON-quoted.
     labels: Vec<String>,
+    /// The interned ids of the keys the request time drives: `aws:CurrentTime`,
+    /// `aws:EpochTime`, `aws:TokenIssueTime`.
+    time_ids: [Option<KeyId>; 3],
 }
 
 impl<'s> Batch<'s> {
@@ -99,8 +109,15 @@ impl<'s> Batch<'s> {
         let labels = (0..set.statement_count() as u32)
             .map(|id| json_string(&crate::report::statement_ref(set, id).label))
             .collect();
+        let id = |k: &str| set.keys().id(k);
+        let time_ids = [
+            id("aws:currenttime"),
+            id("aws:epochtime"),
+            id("aws:tokenissuetime"),
+        ];
         Batch {
             set,
+            time_ids,
             principal_text: principal.arn.clone(),
             principal,
             now,
@@ -168,8 +185,8 @@ enum FastValue {
 enum KeyClass {
     /// No policy refers to it: it cannot change the decision.
     Skip,
-    /// `aws:CurrentTime` or `aws:EpochTime`.
-    Time,
+    /// `aws:CurrentTime` or `aws:EpochTime`, interned or not.
+    Time(Option<KeyId>),
     /// An interned key.
     Id(KeyId),
 }
@@ -205,8 +222,14 @@ pub struct Worker<'b, 's> {
 impl Worker<'_, '_> {
     /// Evaluates every line of `chunk` (lines end with `\n`; a last piece without one is a line
     /// too), appending one output line per input line to `out`. `first_line` is the 1-based
-    /// number of the chunk's first line.
-    pub fn chunk(&mut self, first_line: u64, chunk: &[u8], out: &mut Vec<u8>, stats: &mut Stats) {
+    /// number of the chunk's first line. Returns the number of lines evaluated.
+    pub fn chunk(
+        &mut self,
+        first_line: u64,
+        chunk: &[u8],
+        out: &mut Vec<u8>,
+        stats: &mut Stats,
+    ) -> u64 {
         let mut n = first_line;
         let mut start = 0;
         for nl in memchr::memchr_iter(b'\n', chunk) {
@@ -216,13 +239,23 @@ impl Worker<'_, '_> {
         }
         if start < chunk.len() {
             self.line(n, &chunk[start..], out, stats);
+            n += 1;
         }
+        n - first_line
     }
 
-    /// Appends the error line for a line of `len` bytes that was too long to read.
-    pub fn oversized_line(&mut self, n: u64, len: u64, out: &mut Vec<u8>, stats: &mut Stats) {
+    /// Appends the error line for a line of `len` bytes that was longer than `limit` and so was
+    /// not read.
+    pub fn oversized_line(
+        &mut self,
+        n: u64,
+        len: u64,
+        limit: usize,
+        out: &mut Vec<u8>,
+        stats: &mut Stats,
+    ) {
         stats.lines += 1;
-        error_line(out, stats, n, &too_long(len));
+        error_line(out, stats, n, &too_long(len, limit));
     }
 
     /// Evaluates one line (without its `\n`) and appends one output line to `out`.
@@ -230,7 +263,7 @@ impl Worker<'_, '_> {
         stats.lines += 1;
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         if line.len() > MAX_LINE_BYTES {
-            return error_line(out, stats, n, &too_long(line.len() as u64));
+            return error_line(out, stats, n, &too_long(line.len() as u64, MAX_LINE_BYTES));
         }
         let text = match std::str::from_utf8(line) {
             Ok(t) => t,
@@ -355,15 +388,49 @@ impl Worker<'_, '_> {
                 None => return false,
             },
         };
+        // A time key whose value is not one date is an error the full path words.
+        for i in 0..self.entries.len() {
+            let e = self.entries[i];
+            if let KeyClass::Time(_) = self.classify(i, s(e.key)) {
+                match e.value {
+                    FastValue::One(a, b) => {
+                        if crate::scenario::request::time_override_secs(
+                            &text[a as usize..b as usize],
+                        )
+                        .is_none()
+                        {
+                            return false;
+                        }
+                    }
+                    FastValue::Remove => {}
+                    _ => return false,
+                }
+            }
+        }
         self.prepare(t, preset_ix);
         self.resource_keys(t, resource);
+        // A time override: the request time is the first one that parses (else the run's
+        // clock), and the keys it drives are recomputed before the overrides are applied.
+        let mut overrides_time = false;
+        let mut line_now = None;
+        for i in 0..self.entries.len() {
+            let e = self.entries[i];
+            if let KeyClass::Time(_) = self.classify(i, s(e.key)) {
+                overrides_time = true;
+                if let (None, FastValue::One(a, b)) = (line_now, e.value) {
+                    line_now =
+                        crate::scenario::request::time_override_secs(&text[a as usize..b as usize]);
+                }
+            }
+        }
+        if overrides_time {
+            self.set_time_keys(line_now.unwrap_or(self.batch.now));
+        }
         for i in 0..self.entries.len() {
             let e = self.entries[i];
             let id = match self.classify(i, s(e.key)) {
-                KeyClass::Skip => continue,
-                // Both time keys are recomputed from either: the full path does it.
-                KeyClass::Time => return false,
-                KeyClass::Id(id) => id,
+                KeyClass::Skip | KeyClass::Time(None) => continue,
+                KeyClass::Id(id) | KeyClass::Time(Some(id)) => id,
             };
             let slot = &mut self.work.values[id as usize];
             self.dirty.push(id);
@@ -414,10 +481,11 @@ impl Worker<'_, '_> {
         self.lower.clear();
         self.lower.push_str(raw);
         self.lower.make_ascii_lowercase();
+        let id = self.batch.set.keys().id(&self.lower);
         let c = if self.lower == "aws:currenttime" || self.lower == "aws:epochtime" {
-            KeyClass::Time
+            KeyClass::Time(id)
         } else {
-            match self.batch.set.keys().id(&self.lower) {
+            match id {
                 Some(id) => KeyClass::Id(id),
                 None => KeyClass::Skip,
             }
@@ -428,6 +496,36 @@ impl Worker<'_, '_> {
             self.memo.push((raw.to_string(), c));
         }
         c
+    }
+
+    /// Sets the keys the request time drives to what [`build_context`] gives for `now`: both
+    /// time keys, and `aws:TokenIssueTime` where the preset sets it.
+    fn set_time_keys(&mut self, now: i64) {
+        let [current, epoch, issued] = self.batch.time_ids;
+        let issued =
+            issued.filter(|&id| now != self.batch.now && self.work.values[id as usize].is_some());
+        let values = [
+            (current, crate::values::format_date(now)),
+            (epoch, now.to_string()),
+        ];
+        let issued_value = issued.map(|id| {
+            (
+                Some(id),
+                crate::values::format_date(now - crate::context::PRESET_SESSION_AGE_SECS),
+            )
+        });
+        for (id, v) in values.into_iter().chain(issued_value) {
+            let Some(id) = id else { continue };
+            self.dirty.push(id);
+            let slot = &mut self.work.values[id as usize];
+            match slot {
+                Some(CtxValue::One(d)) => {
+                    d.clear();
+                    d.push_str(&v);
+                }
+                _ => *slot = Some(CtxValue::One(v)),
+            }
+        }
     }
 
     /// The template index of a `principal` override; `None` when it does not parse.
@@ -626,8 +724,8 @@ fn error_line(out: &mut Vec<u8>, stats: &mut Stats, n: u64, message: &str) {
     out.extend_from_slice(b"}\n");
 }
 
-fn too_long(len: u64) -> String {
-    format!("line is {len} bytes, longer than the limit of {MAX_LINE_BYTES} bytes")
+fn too_long(len: u64, limit: usize) -> String {
+    format!("line is {len} bytes, longer than the limit of {limit} bytes")
 }
 
 fn input_error(e: &InputError) -> String {
@@ -921,7 +1019,11 @@ mod tests {
           {"Sid":"Tags","Effect":"Deny","Action":"ec2:*","Resource":"*",
            "Condition":{"ForAnyValue:StringEquals":{"aws:TagKeys":["secret"]}}},
           {"Sid":"Old","Effect":"Deny","Action":"kms:*","Resource":"*",
-           "Condition":{"DateGreaterThan":{"aws:CurrentTime":"2030-01-01T00:00:00Z"}}}]}"#;
+           "Condition":{"DateGreaterThan":{"aws:CurrentTime":"2030-01-01T00:00:00Z"}}},
+          {"Sid":"Epoch","Effect":"Deny","Action":"sqs:*","Resource":"*",
+           "Condition":{"NumericGreaterThan":{"aws:EpochTime":"1900000000"}}},
+          {"Sid":"Fresh","Effect":"Deny","Action":"sns:*","Resource":"*",
+           "Condition":{"DateLessThan":{"aws:TokenIssueTime":"2020-01-01T00:00:00Z"}}}]}"#;
         let (p, _) = parse_policy_text(
             text,
             "p.json",
@@ -985,6 +1087,21 @@ mod tests {
         r#"{"action":"s3:PutObject","context":"console-mfa","context_keys":{"aws:SourceIp":"10.0.0.1"},"context_keys":{}}"#,
         r#"{"action":"s3:PutObject","context":"console-mfa","context_keys":{"aws:SourceIp":{"a":1}}}"#,
         r#"{"action":"s3:PutObject","context":"console-mfa","context_keys":{"aws:SourceIp":"10.0.0.1","aws:sourceip":"1.1.1.1"}}"#,
+        // Time overrides (26..): ISO 8601 and epoch, each implying the other and the token age.
+        r#"{"action":"sqs:SendMessage","context":"console-mfa","context_keys":{"aws:CurrentTime":"2031-01-01T00:00:00Z"}}"#,
+        r#"{"action":"kms:Decrypt","context":"console-mfa","context_keys":{"aws:EpochTime":1950000000}}"#,
+        r#"{"action":"kms:Decrypt","context":"console-mfa","context_keys":{"aws:EpochTime":"1600000000"}}"#,
+        r#"{"action":"sns:Publish","context":"console-mfa","context_keys":{"aws:epochtime":1500000000}}"#,
+        r#"{"action":"sns:Publish","context":"access-keys","context_keys":{"aws:CurrentTime":"2019-06-01T00:00:00Z"}}"#,
+        r#"{"action":"sns:Publish","context":"console-mfa","context_keys":{"AWS:CURRENTTIME":"2019-06-01T12:00:00.5+02:00"}}"#,
+        r#"{"action":"sqs:SendMessage","context":"console-mfa","context_keys":{"aws:CurrentTime":"not a date","aws:EpochTime":1950000000}}"#,
+        r#"{"action":"sqs:SendMessage","context":"console-mfa","context_keys":{"aws:EpochTime":1950000000,"aws:CurrentTime":"2001-01-01T00:00:00Z"}}"#,
+        r#"{"action":"kms:Decrypt","context":"console-mfa","context_keys":{"aws:CurrentTime":null}}"#,
+        r#"{"action":"kms:Decrypt","context":"console-mfa","context_keys":{"aws:CurrentTime":["2031-01-01T00:00:00Z"]}}"#,
+        r#"{"action":"kms:Decrypt","context":"console-mfa","context_keys":{"aws:CurrentTime":true}}"#,
+        r#"{"action":"sqs:SendMessage","context":"console-mfa","context_keys":{"aws:CurrentTime":"2031-01-01T00:00:00Z","aws:TokenIssueTime":"2031-01-01T00:00:00Z"}}"#,
+        r#"{"action":"sqs:SendMessage","context":"console-mfa","context_keys":{"aws:CurrentTime":"2031-01-01"}}"#,
+        r#"{"action":"sqs:SendMessage","context":"console-mfa","context_keys":{"aws:EpochTime":-5}}"#,
     ];
 
     #[test]
@@ -1232,8 +1349,9 @@ mod tests {
         let set = set();
         for (i, l) in LINES.iter().enumerate() {
             let (_, st) = run_stats(&set, l, false);
-            // Time overrides, escapes, duplicates, nested values and every error take the full path.
-            let slow = [7, 11, 12, 14, 15, 16, 18, 19, 20, 21, 23, 24].contains(&i);
+            // Escapes, duplicates, nested values and every error take the full path; time
+            // overrides do not.
+            let slow = [11, 12, 14, 15, 16, 18, 19, 20, 21, 23, 24, 32, 35, 36].contains(&i);
             assert_eq!(st.slow_path, slow as u64, "line {}: {l}", i + 1);
         }
     }
@@ -1281,5 +1399,22 @@ mod tests {
             "{}",
             lines[21]
         );
+        // Time overrides drive both time keys and the token's issue time.
+        assert!(lines[26].contains(r#""p#Epoch""#), "{}", lines[26]);
+        assert!(lines[27].contains(r#""p#Old""#), "{}", lines[27]);
+        assert!(lines[28].contains("allowed"), "{}", lines[28]);
+        assert!(lines[29].contains(r#""p#Fresh""#), "{}", lines[29]);
+        assert!(lines[30].contains("explicitDeny"), "{}", lines[30]);
+        assert!(lines[31].contains(r#""p#Fresh""#), "{}", lines[31]);
+        // A time value that is not a date is an error, not a silent fall back to another key.
+        assert!(
+            lines[32].contains(r#""error""#) && lines[32].contains("must be a date"),
+            "{}",
+            lines[32]
+        );
+        assert!(lines[33].contains(r#""p#Epoch""#), "{}", lines[33]);
+        assert!(lines[37].contains(r#""p#Epoch""#), "{}", lines[37]);
+        assert!(lines[38].contains(r#""p#Epoch""#), "{}", lines[38]);
+        assert!(lines[39].contains("allowed"), "{}", lines[39]);
     }
 }

@@ -1,21 +1,19 @@
 //! `iamsim batch --scenario FILE [INPUT.jsonl|-] [-o OUT.jsonl]`: evaluates one request per JSON
 //! line against a scenario compiled once, writing one JSON line per input line, in input order.
 //!
-//! Threads: a reader cuts the input into blocks that end at a line break and counts their lines;
-//! workers (one per core) evaluate blocks; the main thread writes the results block by block in
-//! input order. A fixed pool of block buffers circulates between them, so memory stays flat
-//! however long the input is.
+//! The pipeline itself (reader, workers, ordered writer) is the library's
+//! [`iamsim::batch::run`]; this module parses the arguments, loads the scenario, draws the
+//! progress bar and prints the summary.
 
 use crate::cli::{EXIT_FINDING, EXIT_INPUT, EXIT_OK};
-use iamsim::batch::{Batch, Options, Stats, MAX_LINE_BYTES};
+use iamsim::batch::{BatchError, PipelineOptions};
 use iamsim::cases::{read_json, read_scenario, Fields, PolicyLoader, SCENARIO_FIELDS};
 use iamsim::compile::PolicySet;
 use iamsim::diag::did_you_mean;
-use std::collections::BTreeMap;
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Instant;
 
 /// Arguments of `iamsim batch`.
@@ -100,63 +98,56 @@ pub fn run(args: &BatchArgs) -> i32 {
         },
         None => Box::new(std::io::stdout().lock()),
     };
-    let batch = Batch::new(
-        &set,
-        principal,
-        iamsim::cases::now_secs(),
-        Options {
-            explain: args.explain,
-            force_slow: args.slow_path,
-        },
-    );
-    let jobs = args
-        .jobs
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-        .clamp(1, 256);
-    let block = args.block_kib.clamp(4, 64 * 1024) * 1024;
-    let progress = (std::io::stderr().is_terminal() && !args.quiet).then(|| {
-        let bar = match total {
-            Some(t) => indicatif::ProgressBar::new(t).with_style(
-                indicatif::ProgressStyle::with_template(
-                    "{bar:40} {bytes}/{total_bytes} {binary_bytes_per_sec} eta {eta}",
-                )
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-            ),
-            None => indicatif::ProgressBar::new_spinner().with_style(
-                indicatif::ProgressStyle::with_template(
-                    "{spinner} {bytes} read, {binary_bytes_per_sec}",
-                )
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
-            ),
-        };
-        bar.set_draw_target(indicatif::ProgressDrawTarget::stderr_with_hz(4));
-        bar
-    });
+    let opts = PipelineOptions {
+        jobs: args
+            .jobs
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
+        block_bytes: args.block_kib.clamp(4, 64 * 1024) * 1024,
+        max_line_bytes: iamsim::batch::MAX_LINE_BYTES,
+        explain: args.explain,
+        force_slow: args.slow_path,
+        idle_flush: std::time::Duration::from_millis(100),
+        cancel: None,
+        now: None,
+    };
+    let signals = Interrupts::install();
+    let opts = PipelineOptions {
+        cancel: signals.as_ref().map(|s| Arc::clone(&s.flag)),
+        ..opts
+    };
+    let bar = (std::io::stderr().is_terminal() && !args.quiet).then(|| progress_bar(total));
 
     let started = Instant::now();
-    let result = pipeline(&batch, input, &mut *output, jobs, block, progress.as_ref());
-    if let Some(p) = &progress {
-        p.finish_and_clear();
+    let result = iamsim::batch::run(input, &mut output, &set, &principal, &opts, &mut |p| {
+        if let Some(b) = &bar {
+            b.set_position(p.bytes);
+        }
+    });
+    if let Some(b) = &bar {
+        b.finish_and_clear();
     }
     let stats = match result {
-        Ok(s) => s,
-        Err(Failure::BrokenPipe) => return EXIT_OK, // the reader went away (`| head`): stop quietly
-        Err(Failure::Read(e, line)) => {
-            eprintln!("error: {input_name}:{line}:1: cannot read input: {e}");
+        Ok(s) if s.interrupted => {
+            // Every result written is a whole line and the output was flushed.
+            if !args.quiet {
+                eprintln!(
+                    "iamsim batch: interrupted after {} lines (results written up to there are complete)",
+                    s.stats.lines
+                );
+            }
+            return 128 + signals.map_or(2, |s| s.signal.load(Ordering::Relaxed) as i32);
+        }
+        Ok(s) => s.stats,
+        Err(e) if e.is_broken_pipe() => return EXIT_OK, // the reader went away (`| head`): stop quietly
+        Err(BatchError::Read { source, line }) => {
+            eprintln!("error: {input_name}:{line}:1: cannot read input: {source}");
             return EXIT_INPUT;
         }
-        Err(Failure::Write(e)) => {
-            eprintln!("error: cannot write output: {e}");
+        Err(e @ BatchError::Write(_)) => {
+            eprintln!("error: {e}");
             return EXIT_INPUT;
         }
     };
-    if let Err(e) = output.flush() {
-        if e.kind() == std::io::ErrorKind::BrokenPipe {
-            return EXIT_OK;
-        }
-        eprintln!("error: cannot write output: {e}");
-        return EXIT_INPUT;
-    }
     if !args.quiet {
         let secs = started.elapsed().as_secs_f64();
         eprintln!(
@@ -223,249 +214,52 @@ fn load_scenario(
     Ok((set, spec.principal))
 }
 
-enum Failure {
-    BrokenPipe,
-    Read(std::io::Error, u64),
-    Write(std::io::Error),
-}
-
-/// A block of whole lines, with the buffers that travel with it.
-struct Job {
-    seq: u64,
-    first_line: u64,
-    data: Vec<u8>,
-    out: Vec<u8>,
-    /// A line longer than [`MAX_LINE_BYTES`] that was skipped rather than buffered: its length.
-    oversized: Option<u64>,
-    stats: Stats,
-}
-
-/// What the reader reports when it stops.
-struct ReadEnd {
-    error: Option<(std::io::Error, u64)>,
-}
-
-fn pipeline(
-    batch: &Batch<'_>,
-    input: Box<dyn Read + Send>,
-    output: &mut dyn Write,
-    jobs: usize,
-    block: usize,
-    progress: Option<&indicatif::ProgressBar>,
-) -> Result<Stats, Failure> {
-    let in_flight = jobs * 3;
-    let (free_tx, free_rx) = sync_channel::<Job>(in_flight);
-    for _ in 0..in_flight {
-        let _ = free_tx.send(Job {
-            seq: 0,
-            first_line: 1,
-            data: Vec::with_capacity(block + 4096),
-            out: Vec::with_capacity(block / 4),
-            oversized: None,
-            stats: Stats::default(),
-        });
-    }
-    let (work_tx, work_rx) = sync_channel::<Job>(in_flight);
-    let work_rx = Arc::new(Mutex::new(work_rx));
-    let (done_tx, done_rx) = sync_channel::<Job>(in_flight);
-
-    std::thread::scope(|scope| {
-        let reader = scope.spawn(move || read_blocks(input, block, free_rx, work_tx));
-        for _ in 0..jobs {
-            let rx = Arc::clone(&work_rx);
-            let tx = done_tx.clone();
-            scope.spawn(move || evaluate_blocks(batch, rx, tx));
-        }
-        drop(done_tx);
-        let written = write_blocks(output, done_rx, free_tx, progress);
-        // On a write failure the channels above are dropped here, so the reader and the
-        // workers see closed channels and stop.
-        let end = reader.join().unwrap_or(ReadEnd { error: None });
-        let stats = written?;
-        match end.error {
-            Some((e, line)) => Err(Failure::Read(e, line)),
-            None => Ok(stats),
-        }
-    })
-}
-
-/// Reads the input into blocks that end at a line break (the last one may not) and hands them
-/// on. A line longer than [`MAX_LINE_BYTES`] is not buffered: it is skipped and handed on as a
-/// job of its own that only records its length.
-fn read_blocks(
-    mut input: Box<dyn Read + Send>,
-    block: usize,
-    free: Receiver<Job>,
-    work: SyncSender<Job>,
-) -> ReadEnd {
-    let mut carry: Vec<u8> = Vec::new();
-    let mut seq = 0u64;
-    let mut next_line = 1u64;
-    let mut eof = false;
-    let failed = |e, line| ReadEnd {
-        error: Some((e, line)),
+/// The progress bar on standard error: bytes of a file of known size, or a spinner.
+fn progress_bar(total: Option<u64>) -> indicatif::ProgressBar {
+    let bar = match total {
+        Some(t) => indicatif::ProgressBar::new(t).with_style(
+            indicatif::ProgressStyle::with_template(
+                "{bar:40} {bytes}/{total_bytes} {binary_bytes_per_sec} eta {eta}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        ),
+        None => indicatif::ProgressBar::new_spinner().with_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} {bytes} read, {binary_bytes_per_sec}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        ),
     };
-    loop {
-        let Ok(mut job) = free.recv() else {
-            return ReadEnd { error: None }; // the writer stopped
-        };
-        job.data.clear();
-        job.data.append(&mut carry);
-        job.oversized = None;
-        // `carry` holds the start of a line: no line break before what is read now.
-        let mut last_nl: Option<usize> = None;
-        while !eof {
-            if job.data.len() >= block && last_nl.is_some() {
-                break;
-            }
-            if last_nl.is_none() && job.data.len() > MAX_LINE_BYTES {
-                break;
-            }
-            let len = job.data.len();
-            let want = if len < block { block - len } else { block };
-            job.data.resize(len + want, 0);
-            match read_retrying(&mut input, &mut job.data[len..]) {
-                Ok(0) => {
-                    job.data.truncate(len);
-                    eof = true;
-                }
-                Ok(n) => {
-                    job.data.truncate(len + n);
-                    if let Some(i) = memchr::memrchr(b'\n', &job.data[len..]) {
-                        last_nl = Some(len + i);
-                    }
-                }
-                Err(e) => return failed(e, next_line),
-            }
-        }
-        if eof {
-            if !job.data.is_empty() && send(&work, job, &mut seq, &mut next_line).is_err() {
-                return ReadEnd { error: None };
-            }
-            return ReadEnd { error: None };
-        }
-        match last_nl {
-            Some(i) => {
-                carry.extend_from_slice(&job.data[i + 1..]);
-                job.data.truncate(i + 1);
-            }
-            None => {
-                // The start of an over-long line: skip to its end.
-                let mut len = job.data.len() as u64;
-                job.data.clear();
-                let mut buf = vec![0u8; 64 * 1024];
-                loop {
-                    match read_retrying(&mut input, &mut buf) {
-                        Ok(0) => {
-                            eof = true;
-                            break;
-                        }
-                        Ok(n) => match memchr::memchr(b'\n', &buf[..n]) {
-                            Some(i) => {
-                                len += i as u64;
-                                carry.extend_from_slice(&buf[i + 1..n]);
-                                break;
-                            }
-                            None => len += n as u64,
-                        },
-                        Err(e) => return failed(e, next_line),
-                    }
-                }
-                job.oversized = Some(len);
-            }
-        }
-        if send(&work, job, &mut seq, &mut next_line).is_err() {
-            return ReadEnd { error: None };
-        }
-        if eof && carry.is_empty() {
-            return ReadEnd { error: None };
-        }
-    }
+    bar.set_draw_target(indicatif::ProgressDrawTarget::stderr_with_hz(4));
+    bar
 }
 
-/// Numbers the block's lines and hands it to the workers.
-fn send(
-    work: &SyncSender<Job>,
-    mut job: Job,
-    seq: &mut u64,
-    next_line: &mut u64,
-) -> Result<(), ()> {
-    let mut lines = memchr::memchr_iter(b'\n', &job.data).count() as u64;
-    if job.data.last().is_some_and(|&b| b != b'\n') {
-        lines += 1; // the last line of the input, without a line break
-    }
-    if job.oversized.is_some() {
-        lines += 1;
-    }
-    job.seq = *seq;
-    job.first_line = *next_line;
-    *seq += 1;
-    *next_line += lines;
-    work.send(job).map_err(|_| ())
+/// SIGINT and SIGTERM during a run: instead of dying in the middle of a result line, the run
+/// stops at a block boundary with every written line whole, and the status is 128 + the
+/// signal (130, 143). A second signal ends the process at once.
+struct Interrupts {
+    flag: Arc<AtomicBool>,
+    signal: Arc<AtomicUsize>,
 }
 
-fn read_retrying(input: &mut Box<dyn Read + Send>, buf: &mut [u8]) -> std::io::Result<usize> {
-    loop {
-        match input.read(buf) {
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            r => return r,
+impl Interrupts {
+    #[cfg(unix)]
+    fn install() -> Option<Interrupts> {
+        use signal_hook::consts::{SIGINT, SIGTERM};
+        let flag = Arc::new(AtomicBool::new(false));
+        let signal = Arc::new(AtomicUsize::new(0));
+        for sig in [SIGINT, SIGTERM] {
+            // The conditional shutdown goes first: it fires only if the flag is already set.
+            signal_hook::flag::register_conditional_shutdown(sig, 128 + sig, Arc::clone(&flag))
+                .ok()?;
+            signal_hook::flag::register_usize(sig, Arc::clone(&signal), sig as usize).ok()?;
+            signal_hook::flag::register(sig, Arc::clone(&flag)).ok()?;
         }
+        Some(Interrupts { flag, signal })
     }
-}
 
-/// A worker: evaluates blocks until the reader is done.
-fn evaluate_blocks(batch: &Batch<'_>, work: Arc<Mutex<Receiver<Job>>>, done: SyncSender<Job>) {
-    let mut w = batch.worker();
-    loop {
-        let next = match work.lock() {
-            Ok(rx) => rx.recv(),
-            Err(_) => return,
-        };
-        let Ok(mut job) = next else {
-            return;
-        };
-        job.out.clear();
-        let mut stats = Stats::default();
-        let mut first = job.first_line;
-        if let Some(len) = job.oversized {
-            w.oversized_line(first, len, &mut job.out, &mut stats);
-            first += 1;
-        }
-        w.chunk(first, &job.data, &mut job.out, &mut stats);
-        job.stats = stats;
-        if done.send(job).is_err() {
-            return;
-        }
+    #[cfg(not(unix))]
+    fn install() -> Option<Interrupts> {
+        None
     }
-}
-
-/// Writes finished blocks in input order and returns their buffers to the reader.
-fn write_blocks(
-    output: &mut dyn Write,
-    done: Receiver<Job>,
-    free: SyncSender<Job>,
-    progress: Option<&indicatif::ProgressBar>,
-) -> Result<Stats, Failure> {
-    let mut pending: BTreeMap<u64, Job> = BTreeMap::new();
-    let mut next = 0u64;
-    let mut stats = Stats::default();
-    for job in done {
-        pending.insert(job.seq, job);
-        while let Some(job) = pending.remove(&next) {
-            if let Err(e) = output.write_all(&job.out) {
-                return Err(if e.kind() == std::io::ErrorKind::BrokenPipe {
-                    Failure::BrokenPipe
-                } else {
-                    Failure::Write(e)
-                });
-            }
-            stats.add(&job.stats);
-            if let Some(p) = progress {
-                p.inc(job.data.len() as u64 + job.oversized.unwrap_or(0));
-            }
-            next += 1;
-            let _ = free.send(job);
-        }
-    }
-    Ok(stats)
 }

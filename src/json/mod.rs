@@ -136,6 +136,12 @@ impl Json {
     }
 }
 
+/// The deepest nesting the reader accepts whatever [`Limits::max_depth`] says: the reader, the
+/// tree's `Drop` and the validators walking it are recursive, and this depth fits comfortably in
+/// the 2 MiB stack of a spawned thread (over 600 levels do in a debug build; the cap leaves room
+/// for the caller's frames). IAM documents nest fewer than ten levels.
+pub const MAX_DEPTH: usize = 256;
+
 /// Limits the reader enforces.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
@@ -327,11 +333,9 @@ impl Reader<'_> {
     }
 
     fn check_depth(&self, depth: usize) -> Result<(), JsonError> {
-        if depth >= self.limits.max_depth {
-            return Err(self.err(format!(
-                "nesting deeper than the limit of {} levels",
-                self.limits.max_depth
-            )));
+        let max = self.limits.max_depth.min(MAX_DEPTH);
+        if depth >= max {
+            return Err(self.err(format!("nesting deeper than the limit of {max} levels")));
         }
         Ok(())
     }
@@ -624,6 +628,27 @@ mod tests {
         let deep = "[".repeat(100_000);
         let e = parse(&deep).unwrap_err();
         assert!(e.message.contains("nesting deeper"), "{e}");
+    }
+
+    #[test]
+    fn a_depth_limit_above_the_cap_is_held_to_the_cap() {
+        // Runs on a test thread (2 MiB stack): a limit above what the stack can take must not
+        // let the reader recurse that far.
+        let deep = format!("{}{}", "[".repeat(20_000), "]".repeat(20_000));
+        let limits = Limits {
+            max_depth: 100_000,
+            max_bytes: 1 << 20,
+        };
+        let e = parse_with(&deep, limits).unwrap_err();
+        assert!(
+            e.message.contains(&format!(
+                "nesting deeper than the limit of {MAX_DEPTH} levels"
+            )),
+            "{e}"
+        );
+        let at_cap = format!("{}{}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
+        let j = parse_with(&at_cap, limits).expect("the cap itself is readable");
+        assert_eq!(j.type_name(), parse("[]").unwrap().type_name());
     }
 
     #[test]

@@ -85,9 +85,37 @@ fn mfa_text(r: &Row) -> &'static str {
     }
 }
 
+/// The widest a table cell (a probe label, a column title or a cell) is shown: longer text is
+/// cut and ends with `…`, so one absurd action name cannot stretch the table (or, beyond 65,535
+/// characters, break the padding).
+const MAX_CELL_CHARS: usize = 80;
+
+/// `s` cut to at most `max` characters, ending with `…` when cut.
+fn elide(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let mut t: String = s.chars().take(max.saturating_sub(1)).collect();
+    t.push('…');
+    t
+}
+
+/// `s` padded with spaces to `width` characters (no format width, which is limited to 65,535).
+fn pad(s: &str, width: usize) -> String {
+    let n = s.chars().count();
+    let mut t = String::with_capacity(s.len() + width.saturating_sub(n));
+    t.push_str(s);
+    t.extend(std::iter::repeat_n(' ', width.saturating_sub(n)));
+    t
+}
+
 fn table(rows: &[&Row], style: Style, legend: &mut Vec<StatementRef>, out: &mut String) {
     let Some(first) = rows.first() else { return };
-    let labels: Vec<String> = first.cells.iter().map(probe_label).collect();
+    let labels: Vec<String> = first
+        .cells
+        .iter()
+        .map(|c| elide(&probe_label(c), MAX_CELL_CHARS))
+        .collect();
     let lw = labels
         .iter()
         .map(|l| l.chars().count())
@@ -97,7 +125,12 @@ fn table(rows: &[&Row], style: Style, legend: &mut Vec<StatementRef>, out: &mut 
         + 2;
     let cols: Vec<Vec<String>> = rows
         .iter()
-        .map(|r| r.cells.iter().map(|c| cell_text(c, legend)).collect())
+        .map(|r| {
+            r.cells
+                .iter()
+                .map(|c| elide(&cell_text(c, legend), MAX_CELL_CHARS))
+                .collect()
+        })
         .collect();
     let widths: Vec<usize> = rows
         .iter()
@@ -105,27 +138,27 @@ fn table(rows: &[&Row], style: Style, legend: &mut Vec<StatementRef>, out: &mut 
         .map(|(r, col)| {
             col.iter()
                 .map(|s| s.chars().count())
-                .chain([r.title().chars().count()])
+                .chain([elide(&r.title(), MAX_CELL_CHARS).chars().count()])
                 .max()
                 .unwrap_or(0)
                 + 2
         })
         .collect();
     let mut lines = Vec::new();
-    let mut line = format!("{:lw$}", "");
+    let mut line = pad("", lw);
     for (r, w) in rows.iter().zip(&widths) {
-        line.push_str(&style.paint(&format!("{:w$}", r.title()), "1"));
+        line.push_str(&style.paint(&pad(&elide(&r.title(), MAX_CELL_CHARS), *w), "1"));
     }
     lines.push(line);
-    let mut line = style.paint(&format!("{:lw$}", "MFA present"), "2");
+    let mut line = style.paint(&pad("MFA present", lw), "2");
     for (r, w) in rows.iter().zip(&widths) {
-        line.push_str(&style.paint(&format!("{:w$}", mfa_text(r)), "2"));
+        line.push_str(&style.paint(&pad(mfa_text(r), *w), "2"));
     }
     lines.push(line);
     for (i, l) in labels.iter().enumerate() {
-        let mut line = format!("{l:lw$}");
+        let mut line = pad(l, lw);
         for ((r, col), w) in rows.iter().zip(&cols).zip(&widths) {
-            let text = format!("{:w$}", col[i]);
+            let text = pad(&col[i], *w);
             let c = &r.cells[i];
             let code = match (c.finding, c.decision) {
                 (true, _) => "1;31",
@@ -332,6 +365,23 @@ mod tests {
         assert_eq!(artifact_uri("./a b.json"), "a%20b.json");
         assert_eq!(artifact_uri("/tmp/x/../y.json"), "file:///tmp/y.json");
         assert_eq!(artifact_uri("../shared/p.json"), "../shared/p.json");
+    }
+
+    #[test]
+    fn long_cells_are_elided_and_padding_has_no_width_limit() {
+        let long = "s3:".to_string() + &"A".repeat(70_000);
+        let e = elide(&long, MAX_CELL_CHARS);
+        assert_eq!(e.chars().count(), MAX_CELL_CHARS);
+        assert!(e.starts_with("s3:AAA") && e.ends_with('…'));
+        assert_eq!(elide("s3:GetObject", MAX_CELL_CHARS), "s3:GetObject");
+        assert_eq!(elide("ééé", 2), "é…");
+        assert_eq!(pad("ab", 5), "ab   ");
+        assert_eq!(pad("abcdef", 3), "abcdef");
+        assert_eq!(
+            pad("", 70_000).len(),
+            70_000,
+            "beyond format's 65,535 width limit"
+        );
     }
 
     #[test]

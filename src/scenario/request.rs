@@ -146,13 +146,19 @@ fn override_time(keys: &[(String, Option<CtxValue>)]) -> Option<i64> {
         if let Some(CtxValue::One(s)) = v {
             let lk = k.to_ascii_lowercase();
             if lk == "aws:currenttime" || lk == "aws:epochtime" {
-                if let Some(ns) = crate::values::parse_date(s) {
-                    return Some((ns / 1_000_000_000) as i64);
+                if let Some(t) = time_override_secs(s) {
+                    return Some(t);
                 }
             }
         }
     }
     None
+}
+
+/// The request time (epoch seconds) an `aws:CurrentTime` or `aws:EpochTime` override value
+/// sets, if it parses as a date (ISO 8601 or epoch seconds).
+pub fn time_override_secs(value: &str) -> Option<i64> {
+    crate::values::parse_date(value).map(|ns| (ns / 1_000_000_000) as i64)
 }
 
 /// The current time in epoch seconds.
