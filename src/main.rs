@@ -15,8 +15,8 @@ struct Cli {
     /// directories of the files named on the command line; `--root /` lifts the limit.
     #[arg(long, global = true, value_name = "DIR")]
     root: Vec<std::path::PathBuf>,
-    /// Hide warnings (unknown fields, policy warnings).
-    #[arg(long, global = true)]
+    /// Hide warnings (unknown fields, policy warnings) and batch's closing summary.
+    #[arg(short, long, global = true)]
     quiet: bool,
 }
 

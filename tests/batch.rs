@@ -313,7 +313,8 @@ fn bad_scenario_file_exits_2_naming_file_line_column() {
         None,
     );
     assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("missing.jsonl:1:1"));
+    // No fake position for a file that cannot be opened.
+    assert!(String::from_utf8_lossy(&o.stderr).contains("missing.jsonl: cannot read file"));
     std::fs::remove_dir_all(&dir).ok();
 }
 
@@ -502,4 +503,27 @@ fn sigint_and_sigterm_stop_at_a_line_boundary() {
             assert!(v.get("explanation").is_some(), "{l}");
         }
     }
+}
+
+#[test]
+fn an_output_file_that_is_the_input_is_refused_and_the_input_kept() {
+    let dir = std::env::temp_dir().join(format!("iamsim-batch-same-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let input = dir.join("in.jsonl");
+    let line = "{\"action\":\"s3:GetObject\"}\n";
+    std::fs::write(&input, line).unwrap();
+    let o = batch(
+        &[
+            "--scenario",
+            mfa_scenario().to_str().unwrap(),
+            input.to_str().unwrap(),
+            "-o",
+            input.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("would destroy the input"));
+    assert_eq!(std::fs::read_to_string(&input).unwrap(), line);
+    std::fs::remove_dir_all(&dir).ok();
 }

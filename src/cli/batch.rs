@@ -7,10 +7,9 @@
 
 use crate::cli::{EXIT_FINDING, EXIT_INPUT, EXIT_OK};
 use iamsim::batch::{BatchError, PipelineOptions};
-use iamsim::cases::{read_json, read_scenario, Fields, PolicyLoader, SCENARIO_FIELDS};
 use iamsim::compile::PolicySet;
-use iamsim::diag::did_you_mean;
-use std::io::{IsTerminal, Read, Write};
+use iamsim::io::Output;
+use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -48,9 +47,6 @@ pub struct BatchArgs {
     /// Worker threads (default: one per core).
     #[arg(short, long)]
     pub jobs: Option<usize>,
-    /// No closing summary on standard error.
-    #[arg(short, long)]
-    pub quiet: bool,
     /// Show warnings about the scenario's policies.
     #[arg(short, long)]
     pub warnings: bool,
@@ -64,6 +60,7 @@ pub struct BatchArgs {
 
 /// Runs the subcommand and returns the exit status.
 pub fn run(args: &BatchArgs) -> i32 {
+    let quiet = crate::cli::quiet();
     let (set, principal) = match load_scenario(&args.scenario, args.warnings) {
         Ok(x) => x,
         Err(e) => {
@@ -76,27 +73,40 @@ pub fn run(args: &BatchArgs) -> i32 {
         _ => "<stdin>".to_string(),
     };
     let (input, total): (Box<dyn Read + Send>, Option<u64>) = match &args.input {
+        // A named pipe is a fine input for a stream; a directory or a device is not.
+        Some(p) if p.is_dir() => {
+            eprintln!("error: {input_name}: cannot read file: it is a directory");
+            return EXIT_INPUT;
+        }
         Some(p) if p.as_os_str() != "-" => match std::fs::File::open(p) {
             Ok(f) => {
                 let len = f.metadata().ok().filter(|m| m.is_file()).map(|m| m.len());
                 (Box::new(f), len)
             }
             Err(e) => {
-                eprintln!("error: {input_name}:1:1: cannot read file: {e}");
+                eprintln!("error: {input_name}: cannot read file: {e}");
                 return EXIT_INPUT;
             }
         },
         _ => (Box::new(std::io::stdin()), None),
     };
-    let mut output: Box<dyn Write> = match &args.output {
-        Some(p) => match std::fs::File::create(p) {
-            Ok(f) => Box::new(f),
+    // JSON Lines need no terminal filter (serde escapes control characters); `-o` naming the
+    // input is refused before the input is truncated.
+    let inputs: Vec<&Path> = args
+        .input
+        .iter()
+        .map(PathBuf::as_path)
+        .chain([args.scenario.as_path()])
+        .collect();
+    let mut output = match &args.output {
+        Some(p) => match Output::create(p, &inputs) {
+            Ok(o) => o.raw(),
             Err(e) => {
-                eprintln!("error: {}: cannot create file: {e}", p.display());
+                eprintln!("error: {e}");
                 return EXIT_INPUT;
             }
         },
-        None => Box::new(std::io::stdout().lock()),
+        None => Output::stdout().raw(),
     };
     let opts = PipelineOptions {
         jobs: args
@@ -115,7 +125,7 @@ pub fn run(args: &BatchArgs) -> i32 {
         cancel: signals.as_ref().map(|s| Arc::clone(&s.flag)),
         ..opts
     };
-    let bar = (std::io::stderr().is_terminal() && !args.quiet).then(|| progress_bar(total));
+    let bar = (std::io::stderr().is_terminal() && !quiet).then(|| progress_bar(total));
 
     let started = Instant::now();
     let result = iamsim::batch::run(input, &mut output, &set, &principal, &opts, &mut |p| {
@@ -129,7 +139,7 @@ pub fn run(args: &BatchArgs) -> i32 {
     let stats = match result {
         Ok(s) if s.interrupted => {
             // Every result written is a whole line and the output was flushed.
-            if !args.quiet {
+            if !quiet {
                 eprintln!(
                     "iamsim batch: interrupted after {} lines (results written up to there are complete)",
                     s.stats.lines
@@ -148,7 +158,15 @@ pub fn run(args: &BatchArgs) -> i32 {
             return EXIT_INPUT;
         }
     };
-    if !args.quiet {
+    match output.finish() {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return EXIT_OK,
+        Err(e) => {
+            eprintln!("error: cannot write the output: {e}");
+            return EXIT_INPUT;
+        }
+    }
+    if !quiet {
         let secs = started.elapsed().as_secs_f64();
         eprintln!(
             "iamsim batch: {} lines: {} allowed, {} explicitDeny, {} implicitDeny, {} errors; {:.2} s, {:.0} lines/s",
@@ -168,50 +186,22 @@ pub fn run(args: &BatchArgs) -> i32 {
     }
 }
 
-/// Reads and compiles the scenario file.
+/// Reads and compiles the scenario file through the one scenario builder (unknown fields warn
+/// the same way as everywhere; `-w` adds the policy warnings).
 fn load_scenario(
     path: &Path,
     warnings: bool,
 ) -> Result<(PolicySet, iamsim::context::Principal), String> {
-    let file = path.display().to_string();
-    let j = read_json(path).map_err(|e| e.to_string())?;
-    let Some(members) = j.as_object() else {
-        return Err(format!(
-            "{file}:{}: a scenario file must be a JSON object with scenario fields (principal, identity_policies, ...), found {}",
-            j.pos,
-            j.type_name()
-        ));
-    };
-    for m in members {
-        if !SCENARIO_FIELDS.contains(&m.key.as_str()) {
-            let hint = did_you_mean(&m.key, SCENARIO_FIELDS.iter().copied())
-                .map(|s| format!(" (did you mean \"{s}\"?)"))
-                .unwrap_or_default();
-            eprintln!(
-                "warning: {file}:{}: unknown scenario field \"{}\" is ignored{hint}",
-                m.key_pos, m.key
-            );
-        }
-    }
-    let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
-    let mut loader = PolicyLoader::default();
-    let spec = read_scenario(
-        &Fields {
-            own: &j,
-            defaults: None,
-        },
-        &file,
-        &base,
-        &mut loader,
-    )
-    .map_err(|e| e.to_string())?;
+    let mut b = crate::cli::builder();
+    b.file(path).map_err(|e| e.to_string())?;
+    let built = b.build().map_err(|e| e.to_string())?;
+    crate::cli::warn_all(&built.notes);
     if warnings {
-        for w in &loader.warnings {
-            eprintln!("warning: {w}");
-        }
+        crate::cli::warn_all(&built.policy_warnings);
     }
-    let set = PolicySet::compile(&spec.scenario).map_err(|e| format!("{file}:{}: {e}", j.pos))?;
-    Ok((set, spec.principal))
+    let set =
+        PolicySet::compile(&built.spec.scenario).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok((set, built.spec.principal))
 }
 
 /// The progress bar on standard error: bytes of a file of known size, or a spinner.

@@ -64,7 +64,7 @@ impl From<String> for CliError {
 pub struct Global {
     /// Extra directories `{"file"}` references may point into.
     pub roots: Vec<PathBuf>,
-    /// Hide warnings.
+    /// Hide warnings (and `batch`'s closing summary).
     pub quiet: bool,
 }
 
@@ -77,6 +77,11 @@ pub fn set_global(g: Global) {
 
 fn global() -> Global {
     GLOBAL.get().cloned().unwrap_or_default()
+}
+
+/// Whether `--quiet` was given.
+pub fn quiet() -> bool {
+    global().quiet
 }
 
 /// The reference roots: the current directory and every `--root`.
