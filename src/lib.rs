@@ -16,6 +16,7 @@
 //! * [`cases`] — case files and the `iamsim test` runner;
 //! * [`mfa`] — the MFA-enforcement audit behind `iamsim mfa`.
 //! * [`batch`] — bulk evaluation of JSON-lines requests (`iamsim batch`).
+//! * [`catalog`] — every AWS service, action, resource type and condition key (built in).
 //!
 //! ```
 //! use iamsim::compile::{PolicySet, Scenario};
@@ -44,6 +45,7 @@
 pub mod account;
 pub mod batch;
 pub mod cases;
+pub mod catalog;
 pub mod compile;
 pub mod context;
 pub mod diag;
