@@ -36,6 +36,8 @@ enum Command {
     Account(Box<cli::account::AccountArgs>),
     /// Evaluate JSON-lines requests in bulk against one compiled scenario.
     Batch(cli::batch::BatchArgs),
+    /// List the AWS actions an action pattern matches, with their access level.
+    Expand(cli::expand::ExpandArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     #[command(after_help = "Example:\n  iamsim completions bash > /etc/bash_completion.d/iamsim")]
     Completions {
@@ -67,6 +69,7 @@ fn main() {
                 .map_err(cli::CliError::from)
         }
         Command::Batch(a) => Ok(cli::batch::run(a)),
+        Command::Expand(a) => cli::expand::run(a, &mut out),
     };
     std::process::exit(cli::finish(result, &mut out));
 }

