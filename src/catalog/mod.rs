@@ -695,6 +695,27 @@ mod tests {
     }
 
     #[test]
+    fn validation_knows_every_global_key_of_the_catalog() {
+        // policy/ cannot import the catalog (it is a lower stage), so its own list must agree.
+        for k in catalog().global_keys() {
+            if !k.name.starts_with("aws:") || k.name.contains('/') {
+                continue;
+            }
+            assert!(
+                crate::policy::is_global_condition_key(k.name),
+                "{} is missing from policy/parse.rs WELL_KNOWN_KEYS",
+                k.name
+            );
+            assert_eq!(
+                crate::policy::is_multivalued_global_key(k.name),
+                k.multivalued,
+                "{}: multivalued in one list only",
+                k.name
+            );
+        }
+    }
+
+    #[test]
     fn templates_become_wildcards() {
         let w = template_wildcard("s3:ExistingObjectTag/<key>").unwrap();
         assert!(w.matches("s3:existingobjecttag/project"));
