@@ -123,3 +123,84 @@ fn catalog_version_names_the_snapshot() {
         "{out}"
     );
 }
+
+#[test]
+fn lint_reports_catalog_findings_with_positions_and_suggestions() {
+    let o = iamsim(&["lint", "testdata/lint/catalog.json"]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "warnings only: {out}");
+    for (code, at, help) in [
+        (
+            "unknown-action",
+            "catalog.json:7:18",
+            "did you mean \"s3:GetObject\"?",
+        ),
+        (
+            "unknown-service",
+            "catalog.json:7:35",
+            "did you mean \"s3:PutObject\"?",
+        ),
+        (
+            "unknown-action",
+            "catalog.json:7:51",
+            "did you mean \"iam:CreateUser\"?",
+        ),
+        ("wildcard-matches-no-action", "catalog.json:7:68", ""),
+        (
+            "resource-mismatch",
+            "catalog.json:13:17",
+            "${BucketName}/${ObjectName}",
+        ),
+        ("condition-key-not-for-action", "catalog.json:21:36", ""),
+        (
+            "unknown-action",
+            "catalog.json:26:21",
+            "did you mean \"iam:ListMFADevices\"?",
+        ),
+        (
+            "arn-unknown-partition",
+            "catalog.json:34:20",
+            "did you mean \"aws-cn\"?",
+        ),
+        ("arn-invalid-region", "catalog.json:34:67", ""),
+        ("arn-invalid-account", "catalog.json:34:67", ""),
+    ] {
+        let block = out
+            .split("\n\n")
+            .find(|b| b.contains(&format!("warning[{code}]")) && b.contains(at))
+            .unwrap_or_else(|| panic!("no {code} at {at} in\n{out}"));
+        assert!(block.contains(help), "{code}: {block}");
+    }
+    assert!(out.contains("NotAction excludes nothing"), "{out}");
+    assert!(
+        out.ends_with("1 file checked: 0 errors, 10 warnings\n"),
+        "{out}"
+    );
+}
+
+#[test]
+fn lint_catalog_findings_in_json_and_allow() {
+    let o = iamsim(&["lint", "--format", "json", "testdata/lint/catalog.json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let d = v["diagnostics"].as_array().unwrap();
+    let first = d.iter().find(|d| d["code"] == "unknown-action").unwrap();
+    assert_eq!(first["line"], 7);
+    assert_eq!(first["path"], "Statement[0].Action[0]");
+    assert_eq!(first["severity"], "warning");
+    let o = iamsim(&[
+        "lint",
+        "--allow",
+        "unknown-action",
+        "--allow",
+        "unknown-service",
+        "testdata/lint/catalog.json",
+    ]);
+    let out = stdout(&o);
+    assert!(
+        !out.contains("unknown-action") && !out.contains("unknown-service"),
+        "{out}"
+    );
+    assert!(out.ends_with("0 errors, 6 warnings\n"), "{out}");
+    let o = iamsim(&["lint", "--deny-warnings", "testdata/lint/catalog.json"]);
+    assert_eq!(o.status.code(), Some(1));
+}

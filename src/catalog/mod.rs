@@ -21,6 +21,9 @@
 //! assert!(keys.contains(&"iam:CreateAccessKey".to_string()));
 //! ```
 
+pub mod arn;
+pub mod lint;
+
 use crate::diag::did_you_mean;
 use crate::values::Wildcard;
 use std::cmp::Ordering;
