@@ -204,3 +204,97 @@ fn lint_catalog_findings_in_json_and_allow() {
     let o = iamsim(&["lint", "--deny-warnings", "testdata/lint/catalog.json"]);
     assert_eq!(o.status.code(), Some(1));
 }
+
+#[test]
+fn eval_warns_about_an_unknown_action_but_still_decides() {
+    let o = iamsim(&[
+        "eval",
+        "--identity",
+        "testdata/policies/admin.json",
+        "--action",
+        "s3:GetObjects",
+        "--context",
+        "access-keys",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "admin allows even a misspelt action"
+    );
+    assert!(
+        stderr(&o).contains(
+            "warning: s3:GetObjects is not an AWS action (catalog 0.21.202609261); did you mean s3:GetObject?"
+        ),
+        "{}",
+        stderr(&o)
+    );
+    let o = iamsim(&[
+        "eval",
+        "--identity",
+        "testdata/policies/admin.json",
+        "--action",
+        "s3:GetObject",
+        "--context",
+        "access-keys",
+    ]);
+    assert!(!stderr(&o).contains("not an AWS action"), "{}", stderr(&o));
+}
+
+#[test]
+fn strict_validation_does_not_reject_for_catalog_findings() {
+    let dir = std::env::temp_dir().join(format!("iamsim-catalog-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = dir.join("p.json");
+    std::fs::write(&f, r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":["s3:GetObjects","s3:GetObject"],"Resource":"arn:aws:s3:::bucket","Condition":{"ForAnyValue:StringLike":{"aws:ResourceOrgPaths":"o-1/r-1/*"},"StringEquals":{"aws:SourceOrgID":"o-1"}}}}"#).unwrap();
+    let o = iamsim(&[
+        "eval",
+        "--identity",
+        f.to_str().unwrap(),
+        "--setting",
+        "strict_validation=true",
+        "--action",
+        "s3:GetObject",
+        "--resource",
+        "arn:aws:s3:::bucket",
+    ]);
+    // Evaluated (a denial for want of the organization keys), not refused with exit 2.
+    assert_eq!(o.status.code(), Some(1), "{}{}", stdout(&o), stderr(&o));
+    assert!(
+        stdout(&o).contains("implicitDeny") || stdout(&o).contains("implicit"),
+        "{}",
+        stdout(&o)
+    );
+    let lint = iamsim(&["lint", f.to_str().unwrap()]);
+    let out = stdout(&lint);
+    assert!(
+        out.contains("unknown-action") && out.contains("resource-mismatch"),
+        "{out}"
+    );
+    assert!(!out.contains("unknown-global-condition-key"), "{out}");
+}
+
+#[test]
+fn test_runner_warns_once_per_unknown_action() {
+    let dir = std::env::temp_dir().join(format!("iamsim-catalog-t-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = dir.join("cases.json");
+    let case = r#"{"name":"N","identity_policies":[{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"iam:CreateUsr","Resource":"*"}}],"action":"iam:CreateUsr","resource":"*","expect":"allowed"}"#;
+    std::fs::write(
+        &f,
+        format!(
+            r#"{{"tests":[{},{}]}}"#,
+            case.replace("\"N\"", "\"one\""),
+            case.replace("\"N\"", "\"two\"")
+        ),
+    )
+    .unwrap();
+    let o = iamsim(&["test", f.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    let err = stderr(&o);
+    assert_eq!(
+        err.matches("iam:CreateUsr is not an AWS action").count(),
+        1,
+        "{err}"
+    );
+    assert!(err.contains("did you mean iam:CreateUser?"), "{err}");
+}

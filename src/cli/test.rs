@@ -63,6 +63,9 @@ pub fn run(args: &TestArgs, out: &mut Output) -> CmdResult {
     let text = args.format == Format::Text;
     let mut results: Vec<Outcome> = Vec::new();
     let mut broken = 0usize;
+    // Actions the catalog does not know, warned about once per run (never refused: a case
+    // may test a new or a made-up action on purpose).
+    let mut unknown_actions: Vec<String> = Vec::new();
     for f in &files {
         let file = f.display().to_string();
         let loaded = iamsim::cases::read_text(f)
@@ -89,6 +92,16 @@ pub fn run(args: &TestArgs, out: &mut Output) -> CmdResult {
                 .is_some_and(|f| !t.name.to_lowercase().contains(f))
             {
                 continue;
+            }
+            let action = &t.request.action;
+            if !unknown_actions
+                .iter()
+                .any(|a| a.eq_ignore_ascii_case(action))
+            {
+                if let Some(w) = iamsim::catalog::lint::unknown_request_action(action) {
+                    unknown_actions.push(action.clone());
+                    crate::cli::warn_all([format!("{}:{}: {}: {w}", file, t.pos.line, t.name)]);
+                }
             }
             match run_test(t) {
                 Ok(r) => {
