@@ -287,7 +287,8 @@ impl Linter<'_> {
             }
             let Some(actions) = actions else { continue };
             let all: Vec<&ActionRef<'static>> = actions.iter().flat_map(|(_, r)| r).collect();
-            if all.is_empty() || all.iter().any(|a| a.supports_key(&c.key, cat)) {
+            // Global keys were passed over above; only the actions' own keys remain.
+            if all.is_empty() || all.iter().any(|a| a.keys().any(|k| k.matches(&c.key))) {
                 continue;
             }
             let names: Vec<&str> = st.action.patterns.iter().map(String::as_str).collect();

@@ -46,6 +46,17 @@ pub fn catalog() -> &'static Catalog {
     })
 }
 
+/// The embedded snapshot's text, inflated afresh (what [`catalog`] does once; exposed so the
+/// load can be measured: `benches/catalog.rs`).
+pub fn inflate_embedded() -> Option<String> {
+    inflate(DATA)
+}
+
+/// The size of the embedded, compressed snapshot in bytes.
+pub fn embedded_size() -> usize {
+    DATA.len()
+}
+
 fn inflate(data: &[u8]) -> Option<String> {
     let bytes = miniz_oxide::inflate::decompress_to_vec_zlib_with_limit(data, MAX_INFLATED).ok()?;
     String::from_utf8(bytes).ok()
@@ -171,6 +182,19 @@ impl Key {
     pub fn matches(&self, key: &str) -> bool {
         if self.name.eq_ignore_ascii_case(key) {
             return true;
+        }
+        // The text before a template part must match before a wildcard is worth building.
+        let fixed = self.name.find(['$', '<']).unwrap_or_else(|| {
+            self.name
+                .strip_suffix("/tag-key")
+                .map_or(self.name.len(), |s| s.len())
+        });
+        if fixed == self.name.len()
+            || !key
+                .get(..fixed)
+                .is_some_and(|k| k.eq_ignore_ascii_case(&self.name[..fixed]))
+        {
+            return false;
         }
         match template_wildcard(self.name) {
             Some(w) => w.matches(&key.to_ascii_lowercase()),
@@ -514,7 +538,19 @@ impl Catalog {
         let name_w = Wildcard::new(&name.to_ascii_lowercase());
         let mut out = Vec::new();
         let mut lower = String::new();
-        for service in &self.services {
+        // A literal prefix (the usual case) is one lookup, not a pass over every service.
+        let services: &[Service] = if svc.contains(['*', '?']) {
+            &self.services
+        } else {
+            match self
+                .services
+                .binary_search_by(|s| cmp_ignore_case(s.prefix, svc))
+            {
+                Ok(i) => std::slice::from_ref(&self.services[i]),
+                Err(_) => &[],
+            }
+        };
+        for service in services {
             lower.clear();
             lower.push_str(service.prefix);
             lower.make_ascii_lowercase();
