@@ -30,13 +30,16 @@
 //!   presets, request context;
 //! * [`compile`] — the decision graph; [`eval`] — the evaluation flow; [`report`] —
 //!   explanations, SARIF;
-//! * [`scenario`] — the one scenario layer; [`cases`], [`mfa`], [`account`], [`batch`] — the jobs.
+//! * [`scenario`] — the one scenario layer; [`catalog`] — every AWS service, action, resource
+//!   type and condition key (built in); [`cases`], [`mfa`], [`account`], [`batch`], [`replay`] —
+//!   the jobs.
 
 #![warn(missing_docs)]
 
 pub mod account;
 pub mod batch;
 pub mod cases;
+pub mod catalog;
 pub mod compile;
 pub mod context;
 pub mod diag;

@@ -38,6 +38,8 @@ enum Command {
     Replay(Box<cli::replay::ReplayArgs>),
     /// Evaluate JSON-lines requests in bulk against one compiled scenario.
     Batch(cli::batch::BatchArgs),
+    /// List the AWS actions an action pattern matches, with their access level.
+    Expand(cli::expand::ExpandArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     #[command(after_help = "Example:\n  iamsim completions bash > /etc/bash_completion.d/iamsim")]
     Completions {
@@ -70,6 +72,7 @@ fn main() {
         }
         Command::Batch(a) => Ok(cli::batch::run(a)),
         Command::Replay(a) => cli::replay::run(a, &mut out),
+        Command::Expand(a) => cli::expand::run(a, &mut out),
     };
     std::process::exit(cli::finish(result, &mut out));
 }

@@ -219,6 +219,8 @@ pub fn load_case_all(text: &str, path: &Path, roots: &Roots) -> Result<CaseFile,
 pub struct TestResult {
     /// Test name.
     pub name: String,
+    /// The requested action.
+    pub action: String,
     /// Expected.
     pub expect: Decision,
     /// Actual outcome.
@@ -292,6 +294,7 @@ pub fn run_test(t: &CaseTest) -> Result<TestResult, InputError> {
     }
     Ok(TestResult {
         name: t.name.clone(),
+        action: t.request.action.clone(),
         expect: t.expect,
         outcome,
         deciding,

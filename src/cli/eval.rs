@@ -92,6 +92,8 @@ pub fn run(args: &EvalArgs, out: &mut Output) -> CmdResult {
         )
         .into());
     }
+    // A misspelt action is evaluated as asked (it simply matches no grant), with a warning.
+    super::warn_all(iamsim::catalog::lint::unknown_request_action(&args.action));
     let keys = parse_keys(&args.keys).map_err(|e| InputError::whole("--key", e))?;
     let set = PolicySet::compile(&spec.scenario).map_err(|e| CliError::Message(e.to_string()))?;
     let rs = RequestSpec {

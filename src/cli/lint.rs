@@ -123,7 +123,11 @@ pub fn run(args: &LintArgs, out: &mut Output) -> CmdResult {
             ..Default::default()
         };
         let mut diags = match parse_policy_text(&text, &name, &name, kind, opts) {
-            Ok((_, w)) => w,
+            Ok((policy, mut w)) => {
+                // Checks against the catalog of AWS actions: warnings only.
+                w.extend(iamsim::catalog::lint::check(&policy));
+                w
+            }
             Err(d) => d,
         };
         for d in diags

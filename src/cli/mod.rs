@@ -5,6 +5,7 @@
 pub mod account;
 pub mod batch;
 pub mod eval;
+pub mod expand;
 pub mod lint;
 pub mod mfa;
 pub mod replay;

@@ -62,9 +62,23 @@ pub fn run(args: &TestArgs, out: &mut Output) -> CmdResult {
             .iter()
             .filter(|w| args.warnings || w.contains("unknown field")),
     );
+    // Actions the catalog does not know, warned about once per run (never refused: a case
+    // may test a new or a made-up action on purpose).
+    let mut unknown_actions: Vec<&str> = Vec::new();
     for r in &run.results {
         if let Err(e) = &r.result {
             eprintln!("error: {}: {}: {e}", term(&r.file), term(&r.name));
+        }
+        let Ok(t) = &r.result else { continue };
+        let action = t.action.as_str();
+        if !unknown_actions
+            .iter()
+            .any(|a| a.eq_ignore_ascii_case(action))
+        {
+            if let Some(w) = iamsim::catalog::lint::unknown_request_action(action) {
+                unknown_actions.push(action);
+                crate::cli::warn_all([format!("{}:{}: {}: {w}", r.file, r.line, r.name)]);
+            }
         }
     }
     let (passed, failed) = (run.passed(), run.failed());

@@ -7,7 +7,10 @@ pub mod quota;
 pub mod variable;
 
 pub use operator::{BaseOp, Family, Operator, SetOp};
-pub use parse::{parse_policy, parse_policy_text, InputLimits, ParseOptions};
+pub use parse::{
+    is_global_condition_key, is_multivalued_global_key, parse_policy, parse_policy_text,
+    InputLimits, ParseOptions,
+};
 
 use crate::json::Pos;
 use std::fmt;
@@ -117,6 +120,8 @@ pub struct Statement {
     pub pos: Pos,
     /// Just after the statement object's closing brace.
     pub end: Pos,
+    /// The statement's JSON path: `Statement[2]`, or `Statement` when it is the only object.
+    pub path: String,
 }
 
 impl Statement {
@@ -160,6 +165,27 @@ pub struct ActionElement {
     pub negated: bool,
     /// The patterns as written.
     pub patterns: Vec<String>,
+    /// Where each pattern is written (parallel to `patterns`).
+    pub positions: Vec<Pos>,
+    /// Whether the element is a JSON array (its values' paths then carry an index).
+    pub list: bool,
+}
+
+impl ActionElement {
+    /// The JSON path of pattern `i` under the statement at `stmt_path`: `Statement[0].Action[1]`.
+    pub fn value_path(&self, stmt_path: &str, i: usize) -> String {
+        let el = if self.negated { "NotAction" } else { "Action" };
+        if self.list {
+            format!("{stmt_path}.{el}[{i}]")
+        } else {
+            format!("{stmt_path}.{el}")
+        }
+    }
+
+    /// Where pattern `i` is written.
+    pub fn pos(&self, i: usize) -> Pos {
+        self.positions.get(i).copied().unwrap_or_default()
+    }
 }
 
 /// `Resource` or `NotResource`.
@@ -169,6 +195,31 @@ pub struct ResourceElement {
     pub negated: bool,
     /// The patterns as written.
     pub patterns: Vec<String>,
+    /// Where each pattern is written (parallel to `patterns`).
+    pub positions: Vec<Pos>,
+    /// Whether the element is a JSON array (its values' paths then carry an index).
+    pub list: bool,
+}
+
+impl ResourceElement {
+    /// The JSON path of pattern `i` under the statement at `stmt_path`: `Statement[0].Resource[1]`.
+    pub fn value_path(&self, stmt_path: &str, i: usize) -> String {
+        let el = if self.negated {
+            "NotResource"
+        } else {
+            "Resource"
+        };
+        if self.list {
+            format!("{stmt_path}.{el}[{i}]")
+        } else {
+            format!("{stmt_path}.{el}")
+        }
+    }
+
+    /// Where pattern `i` is written.
+    pub fn pos(&self, i: usize) -> Pos {
+        self.positions.get(i).copied().unwrap_or_default()
+    }
 }
 
 /// One condition entry: operator, key and values.
@@ -182,6 +233,8 @@ pub struct Condition {
     pub values: Vec<String>,
     /// Where the key is written.
     pub pos: Pos,
+    /// The key's JSON path, e.g. `Statement[0].Condition.StringEquals.s3:prefix`.
+    pub path: String,
 }
 
 impl fmt::Display for Condition {

