@@ -669,3 +669,40 @@ fn first_contact_mistakes_get_a_hint() {
     assert_eq!(o.status.code(), Some(2));
     assert!(err(&o).contains("console-mfa"), "{}", err(&o));
 }
+
+#[test]
+fn malformed_principals_and_padded_values_are_reported() {
+    let o = iamsim(&["lint", "--format", "json", "testdata/lint/principals.json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let ds = v["diagnostics"].as_array().unwrap();
+    let msgs: Vec<String> = ds
+        .iter()
+        .map(|d| {
+            format!(
+                "{} {}",
+                d["code"].as_str().unwrap(),
+                d["message"].as_str().unwrap()
+            )
+        })
+        .collect();
+    let has = |code: &str, text: &str| msgs.iter().any(|m| m.starts_with(code) && m.contains(text));
+    assert!(has("invalid-principal", "O12345678912"), "{msgs:#?}");
+    assert!(has("invalid-principal", "no resource part"), "{msgs:#?}");
+    assert!(has("invalid-principal", "not a s3 resource"), "{msgs:#?}");
+    assert!(
+        has("invalid-principal", "a string \"Principal\" must be \"*\""),
+        "{msgs:#?}"
+    );
+    assert!(has("whitespace-in-value", "\"ec2:* \""), "{msgs:#?}");
+    // A root ARN and a unique id (a deleted principal) are fine.
+    assert!(
+        !msgs
+            .iter()
+            .any(|m| m.contains("111122223333:root\" is not") || m.contains("AIDAJQ")),
+        "{msgs:#?}"
+    );
+    assert!(
+        !msgs.iter().any(|m| m.starts_with("json-syntax-error")),
+        "{msgs:#?}"
+    );
+}

@@ -572,6 +572,16 @@ impl Parser<'_> {
             for (i, pat) in a.patterns.iter().enumerate() {
                 let ppath = list_path(path, el, v, i);
                 let pos = item_pos(v, i);
+                if pat.trim() != pat {
+                    self.warn(
+                        "whitespace-in-value",
+                        format!(
+                            "\"{pat}\" has leading or trailing spaces: it never matches an action"
+                        ),
+                        pos,
+                        &ppath,
+                    );
+                }
                 if pat == "*" {
                     continue;
                 }
@@ -664,6 +674,16 @@ impl Parser<'_> {
             for (i, pat) in r.patterns.iter().enumerate() {
                 let ppath = list_path(path, el, v, i);
                 let pos = item_pos(v, i);
+                if pat.trim() != pat {
+                    self.warn(
+                        "whitespace-in-value",
+                        format!(
+                            "\"{pat}\" has leading or trailing spaces: it never matches a resource"
+                        ),
+                        pos,
+                        &ppath,
+                    );
+                }
                 if pat == "*" {
                     continue;
                 }
@@ -911,6 +931,17 @@ impl Parser<'_> {
                             );
                             continue;
                         }
+                        if m.key == "AWS" && val != "*" {
+                            if let Some(why) = aws_principal_problem(&val) {
+                                self.error(
+                                    "invalid-principal",
+                                    format!("\"{val}\" is not an AWS principal: {why}"),
+                                    pos,
+                                    &mpath,
+                                );
+                                continue;
+                            }
+                        }
                         entries.push(match m.key.as_str() {
                             "AWS" if val == "*" => PrincipalEntry::Any,
                             "AWS" => PrincipalEntry::Aws(val),
@@ -921,6 +952,15 @@ impl Parser<'_> {
                         });
                     }
                 }
+            }
+            JsonKind::String(s) => {
+                self.error(
+                    "invalid-principal",
+                    format!("a string \"{key}\" must be \"*\"; name principals in an object such as {{\"AWS\": \"{s}\"}}"),
+                    v.pos,
+                    &ppath,
+                );
+                return None;
             }
             _ => {
                 self.error(
@@ -1375,6 +1415,50 @@ fn render(v: &Json) -> String {
         JsonKind::String(s) => format!("\"{s}\""),
         _ => v.type_name().to_string(),
     }
+}
+
+/// Why an `"AWS"` principal value is malformed, if it is: it must be a 12-digit account id, an
+/// IAM or STS ARN naming the account root, a user, a role, an assumed-role session or a
+/// federated user, or a unique id (`AIDA…`, `AROA…`: what IAM shows for a deleted principal).
+fn aws_principal_problem(v: &str) -> Option<String> {
+    if crate::values::is_account_id(v) {
+        return None;
+    }
+    if v.len() >= 16
+        && v.starts_with('A')
+        && v.bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+    {
+        return None;
+    }
+    if !v.starts_with("arn:") {
+        return Some(if v.len() == 12 {
+            "an account id is 12 digits (is a letter O or l among them?)".into()
+        } else {
+            "expected a 12-digit account id or an IAM ARN".into()
+        });
+    }
+    let parts: Vec<&str> = v.splitn(6, ':').collect();
+    if parts.len() < 6 || parts[5].is_empty() {
+        return Some("the ARN has no resource part (e.g. arn:aws:iam::111122223333:root)".into());
+    }
+    let (service, account, resource) = (parts[2], parts[4], parts[5]);
+    if service != "iam" && service != "sts" {
+        return Some(format!(
+            "a principal is an IAM or STS ARN, not a {service} resource"
+        ));
+    }
+    // CloudFront origin access identities live in the pseudo-account "cloudfront".
+    if !crate::values::is_account_id(account) && account != "cloudfront" {
+        return Some(format!("the account field \"{account}\" is not 12 digits"));
+    }
+    let ok = match service {
+        "iam" => {
+            resource == "root" || resource.starts_with("user/") || resource.starts_with("role/")
+        }
+        _ => resource.starts_with("assumed-role/") || resource.starts_with("federated-user/"),
+    };
+    (!ok).then(|| format!("\"{resource}\" is not a root, user, role or session"))
 }
 
 #[cfg(test)]
