@@ -243,9 +243,68 @@ fn build(args: &ReplayArgs) -> Result<(PolicySet, Proposed), CliError> {
     ))
 }
 
+/// Records per chunk handed to the workers.
+const CHUNK: usize = 8192;
+
+/// Parses, maps and evaluates one part of a chunk: its summary and its JSON Lines output.
+fn work(
+    resolver: &Resolver,
+    shown: &str,
+    part: Vec<(usize, source::RawRecord<'_>)>,
+    jsonl: bool,
+) -> (Summary, String) {
+    let mut summary = Summary::default();
+    let mut text = String::new();
+    for (index, raw) in part {
+        let rec = raw.parse();
+        let caller = rec
+            .as_ref()
+            .ok()
+            .and_then(|v| v.pointer("/userIdentity/arn"))
+            .and_then(|a| a.as_str())
+            .unwrap_or("")
+            .to_string();
+        let record = rec.as_ref().map_err(String::as_str);
+        let result = match resolver {
+            // The proposed set for this caller: the first pattern naming it, else the general one.
+            Resolver::Scenario(baseline, proposed) => {
+                let set = proposed
+                    .patterns
+                    .iter()
+                    .find(|(w, _)| w.matches(&caller))
+                    .map(|(_, s)| s)
+                    .or(proposed.all.as_ref());
+                summary.record_with(baseline, set, shown, index, record)
+            }
+            // The caller's own policies, compiled once per principal.
+            Resolver::Export(base, prop) => {
+                let p = prop.as_ref().and_then(|p| p.set_for(&caller).ok());
+                let b = base.set_for(&caller);
+                let sets = b
+                    .as_ref()
+                    .map(|b| (&**b, p.as_deref()))
+                    .map_err(Clone::clone);
+                summary.record_sets(sets, shown, index, record)
+            }
+        };
+        if !jsonl {
+            continue;
+        }
+        match (result, &rec) {
+            (Some(r), _) => text.push_str(&serde_json::to_string(&r).unwrap_or_default()),
+            (None, Err(e)) => text.push_str(
+                &serde_json::json!({"file": shown, "index": index, "error": e}).to_string(),
+            ),
+            (None, Ok(_)) => continue,
+        }
+        text.push('\n');
+    }
+    (summary, text)
+}
+
 /// Runs the subcommand.
 pub fn run(args: &ReplayArgs, out: &mut Output) -> CmdResult {
-    let mut resolver = if args.auth_details.is_empty() {
+    let resolver = if args.auth_details.is_empty() {
         if !(args.without.is_empty() && args.replace.is_empty()) {
             return Err(CliError::Message("--without and --replace need --auth-details (an account export with managed policies)".into()));
         }
@@ -261,58 +320,55 @@ pub fn run(args: &ReplayArgs, out: &mut Output) -> CmdResult {
     let files = source::input_files(&args.inputs)?;
     let mut summary = Summary::default();
     let mut damaged = Vec::new();
+    let jobs = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 8);
+    let jsonl = args.format == Format::Jsonl;
     for f in &files {
         let shown = f.display().to_string();
         let (bytes, damage) = source::read_file(f)?;
         if let Some(d) = damage {
             damaged.push(d);
         }
-        for (index, rec) in source::records(&bytes, &shown)?.enumerate() {
-            let caller = rec
-                .as_ref()
-                .ok()
-                .and_then(|v| v.pointer("/userIdentity/arn"))
-                .and_then(|a| a.as_str())
-                .unwrap_or("")
-                .to_string();
-            let result = match &mut resolver {
-                // The proposed set for this caller: the first pattern naming it, else the general one.
-                Resolver::Scenario(baseline, proposed) => {
-                    let set = proposed
-                        .patterns
-                        .iter()
-                        .find(|(w, _)| w.matches(&caller))
-                        .map(|(_, s)| s)
-                        .or(proposed.all.as_ref());
-                    summary.record_with(
-                        baseline,
-                        set,
-                        &shown,
-                        index,
-                        rec.as_ref().map_err(String::as_str),
-                    )
+        let mut records = source::records(&bytes, &shown)?;
+        let mut index = 0usize;
+        // Records go to the workers in chunks; each part of a chunk is parsed, mapped and
+        // evaluated on its own thread, and the parts are written back in input order.
+        loop {
+            let mut chunk = Vec::with_capacity(CHUNK);
+            while chunk.len() < CHUNK {
+                match records.next_raw() {
+                    Some(r) => {
+                        chunk.push((index, r));
+                        index += 1;
+                    }
+                    None => break,
                 }
-                // The caller's own policies, compiled once per principal.
-                Resolver::Export(base, prop) => {
-                    let p = match prop {
-                        Some(p) => p.set_for(&caller).ok(),
-                        None => None,
-                    };
-                    let sets = base.set_for(&caller).map(|b| (b, p));
-                    summary.record_sets(sets, &shown, index, rec.as_ref().map_err(String::as_str))
-                }
-            };
-            if args.format != Format::Jsonl {
-                continue;
             }
-            match (result, &rec) {
-                (Some(r), _) => writeln!(out, "{}", serde_json::to_string(&r).unwrap_or_default())?,
-                (None, Err(e)) => writeln!(
-                    out,
-                    "{}",
-                    serde_json::json!({"file": shown, "index": index, "error": e})
-                )?,
-                (None, Ok(_)) => {}
+            if chunk.is_empty() {
+                break;
+            }
+            let per = chunk.len().div_ceil(jobs);
+            let mut parts: Vec<Vec<(usize, source::RawRecord<'_>)>> = Vec::new();
+            let mut it = chunk.into_iter().peekable();
+            while it.peek().is_some() {
+                parts.push(it.by_ref().take(per).collect());
+            }
+            let resolver = &resolver;
+            let shown = shown.as_str();
+            let outputs: Vec<(Summary, String)> = std::thread::scope(|sc| {
+                let handles: Vec<_> = parts
+                    .into_iter()
+                    .map(|part| sc.spawn(move || work(resolver, shown, part, jsonl)))
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join().unwrap_or_default())
+                    .collect()
+            });
+            for (part, text) in outputs {
+                summary.merge(part);
+                out.write_all(text.as_bytes())?;
             }
         }
     }

@@ -305,6 +305,50 @@ impl Summary {
         Some(r)
     }
 
+    /// Adds another part's counts (the part that read later records goes second, so sample
+    /// events stay the first seen).
+    pub fn merge(&mut self, o: Summary) {
+        fn groups(a: &mut BTreeMap<String, Group>, b: BTreeMap<String, Group>) {
+            for (k, g) in b {
+                let e = a.entry(k).or_default();
+                e.count += g.count;
+                if e.sample_event.is_empty() {
+                    e.sample_event = g.sample_event;
+                }
+                if e.statement.is_empty() {
+                    e.statement = g.statement;
+                }
+            }
+        }
+        fn counts(a: &mut BTreeMap<String, u64>, b: BTreeMap<String, u64>) {
+            for (k, n) in b {
+                *a.entry(k).or_default() += n;
+            }
+        }
+        self.events += o.events;
+        self.exact += o.exact;
+        self.approximate += o.approximate;
+        self.errors += o.errors;
+        counts(&mut self.unmapped, o.unmapped);
+        counts(&mut self.skipped, o.skipped);
+        groups(&mut self.breakage, o.breakage);
+        groups(&mut self.new_access, o.new_access);
+        groups(
+            &mut self.model_denies_observed_allowed,
+            o.model_denies_observed_allowed,
+        );
+        groups(
+            &mut self.model_allows_observed_denied,
+            o.model_allows_observed_denied,
+        );
+        counts(&mut self.without_mfa, o.without_mfa);
+        counts(&mut self.without_mfa_stopped, o.without_mfa_stopped);
+        counts(
+            &mut self.console_sign_ins_without_mfa,
+            o.console_sign_ins_without_mfa,
+        );
+    }
+
     /// Calls allowed today that the change denies.
     pub fn broken(&self) -> u64 {
         self.breakage.values().map(|g| g.count).sum()
@@ -410,7 +454,8 @@ pub struct ExportPolicies {
     pub settings: crate::settings::Settings,
     /// The account is the management account.
     pub management_account: bool,
-    cache: rustc_hash::FxHashMap<String, Result<PolicySet, String>>,
+    cache:
+        std::sync::Mutex<rustc_hash::FxHashMap<String, Result<std::sync::Arc<PolicySet>, String>>>,
 }
 
 impl ExportPolicies {
@@ -431,13 +476,23 @@ impl ExportPolicies {
         }
     }
 
-    /// The set for the caller `arn` (an IAM user, a role session, the root user).
-    pub fn set_for(&mut self, arn: &str) -> Result<&PolicySet, String> {
-        if !self.cache.contains_key(arn) {
-            let built = self.build(arn);
-            self.cache.insert(arn.to_string(), built);
+    /// The set for the caller `arn` (an IAM user, a role session, the root user), compiled on
+    /// first use and shared by every thread after that.
+    pub fn set_for(&self, arn: &str) -> Result<std::sync::Arc<PolicySet>, String> {
+        if let Some(r) = self
+            .cache
+            .lock()
+            .map_err(|_| "poisoned cache".to_string())?
+            .get(arn)
+        {
+            return r.clone();
         }
-        self.cache[arn].as_ref().map_err(Clone::clone)
+        let built = self.build(arn).map(std::sync::Arc::new);
+        let mut cache = self
+            .cache
+            .lock()
+            .map_err(|_| "poisoned cache".to_string())?;
+        cache.entry(arn.to_string()).or_insert(built).clone()
     }
 
     fn build(&self, arn: &str) -> Result<PolicySet, String> {

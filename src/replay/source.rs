@@ -85,6 +85,42 @@ pub enum Records<'a> {
     Lines(std::iter::Enumerate<std::str::Lines<'a>>),
 }
 
+/// One record before parsing: JSON Lines are parsed by whoever evaluates them (in parallel).
+pub enum RawRecord<'a> {
+    /// Already parsed (from a whole document).
+    Parsed(Value),
+    /// One line of JSON Lines and its 1-based number.
+    Line(usize, &'a str),
+}
+
+impl RawRecord<'_> {
+    /// The record's JSON, or why it is not JSON.
+    pub fn parse(self) -> Result<Value, String> {
+        match self {
+            RawRecord::Parsed(v) => Ok(v),
+            RawRecord::Line(n, l) => {
+                serde_json::from_str::<Value>(l).map_err(|e| format!("line {n}: {e}"))
+            }
+        }
+    }
+}
+
+impl<'a> Records<'a> {
+    /// The next record, unparsed.
+    pub fn next_raw(&mut self) -> Option<RawRecord<'a>> {
+        match self {
+            Records::Doc(it) => it.next().map(RawRecord::Parsed),
+            Records::Lines(it) => loop {
+                let (n, line) = it.next()?;
+                let l = line.trim();
+                if !l.is_empty() {
+                    return Some(RawRecord::Line(n + 1, l));
+                }
+            },
+        }
+    }
+}
+
 impl Iterator for Records<'_> {
     type Item = Result<Value, String>;
 
