@@ -9,10 +9,13 @@
 //! * `star-a…ab`: `arn:aws:s3:::*aaa…ab*c*` (5,014 characters) against a 100,000-character
 //!   resource of `a`s (no match: the worst case for a leftmost-placement matcher without a linear
 //!   substring search);
-//! * `question-60` / `question-200`: `*???…?b` (60 / 200 `?`) against 100,000 `a`s: the `?`
-//!   segment fits one 64-bit Shift-And word / takes four;
-//! * `stringlike-long`: a `StringLike` value `*a?a?a…?b*` (1,000 characters) against a
-//!   100,000-character context value;
+//! * `question-60-end` / `question-200-end`: `*???…?b` (60 / 200 `?`) against 100,000 `a`s: the
+//!   last segment has a fixed length, so it is compared in place at the end;
+//! * `question-60-floating` / `question-200-floating`: `*???…?b*`: a Shift-And scan of the whole
+//!   text, one 64-bit word per character / four;
+//! * `stringlike-long`: a `StringLike` value `*a?a?a…?b*` (1,001 characters: 16 Shift-And
+//!   words) against a 100,000-character context value `abab…`, where every other position is
+//!   a partial match;
 //! * `stringlike-typical`: `arn:aws:iam::*:role/*-????-admin*` against a 60-character ARN
 //!   (reference: `str::starts_with` of the literal prefix).
 
@@ -44,8 +47,12 @@ fn wildcard(c: &mut Criterion) {
 
     let aaa = "a".repeat(100_000);
     for q in [60, 200] {
+        // Anchored at the end: compared in place.
         let p = format!("*{}b", "?".repeat(q));
-        pair(c, &format!("question-{q}"), &p, &aaa, "b", false);
+        pair(c, &format!("question-{q}-end"), &p, &aaa, "b", false);
+        // Floating: a Shift-And scan over the whole text.
+        let p = format!("*{}b*", "?".repeat(q));
+        pair(c, &format!("question-{q}-floating"), &p, &aaa, "b", false);
     }
 
     let p = format!("*{}b*", "a?".repeat(500));

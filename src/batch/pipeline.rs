@@ -378,7 +378,7 @@ fn read_blocks(
 }
 
 /// Bytes asked of the input per read.
-const READ_BYTES: usize = 64 * 1024;
+const READ_BYTES: usize = 256 * 1024;
 
 /// Where the [`Cutter`] hands its blocks: `None` from any method means "stop".
 trait Sink {
@@ -437,6 +437,18 @@ impl Cutter {
             }
             // Bytes of the current line held before `rest[pos..]`.
             let mut held = self.data.len() - self.line_start;
+            if held + rest.len() <= self.max_line {
+                // The common case: no line here can be over-long, only the last break matters.
+                let len = self.data.len();
+                self.data.extend_from_slice(rest);
+                if let Some(i) = memchr::memrchr(b'\n', rest) {
+                    self.line_start = len + i + 1;
+                    if self.line_start >= self.block {
+                        self.hand_on_whole_lines(sink)?;
+                    }
+                }
+                return Some(());
+            }
             let mut pos = 0;
             let mut over = None;
             for nl in memchr::memchr_iter(b'\n', rest) {

@@ -73,6 +73,9 @@ struct General {
 struct Segment {
     /// Per character: `Some(c)` a literal, `None` a `?`.
     units: Box<[Option<char>]>,
+    /// The `?` at the start and at the end (all of them when the segment is only `?`).
+    lead: usize,
+    trail: usize,
     find: Find,
 }
 
@@ -84,8 +87,11 @@ impl PartialEq for Segment {
 
 impl Eq for Segment {}
 
+/// How the core of a segment (without its leading and trailing `?` runs) is found.
 #[derive(Debug, Clone)]
 enum Find {
+    /// The segment is only `?`: the core is empty and occurs anywhere.
+    Nothing,
     /// No `?`: a substring search.
     Literal(Box<memchr::memmem::Finder<'static>>),
     /// Holds `?`: Shift-And masks. Bit `j` (in word `j / 64`) of the mask of a character is set
@@ -102,8 +108,13 @@ enum Find {
 }
 
 impl Segment {
-    fn new(units: Vec<Option<char>>) -> Segment {
-        let find = if units.iter().all(Option::is_some) {
+    fn new(all: Vec<Option<char>>) -> Segment {
+        let lead = all.iter().take_while(|u| u.is_none()).count();
+        let trail = all[lead..].iter().rev().take_while(|u| u.is_none()).count();
+        let units = &all[lead..all.len() - trail];
+        let find = if units.is_empty() {
+            Find::Nothing
+        } else if units.iter().all(Option::is_some) {
             let text: String = units.iter().flatten().collect();
             Find::Literal(Box::new(
                 memchr::memmem::Finder::new(text.as_bytes()).into_owned(),
@@ -145,7 +156,9 @@ impl Segment {
             }
         };
         Segment {
-            units: units.into_boxed_slice(),
+            units: all.into_boxed_slice(),
+            lead,
+            trail,
             find,
         }
     }
@@ -164,20 +177,36 @@ impl Segment {
                 .all(|(j, u)| u.is_none_or(|c| t.char_at(at + j) == c))
     }
 
-    /// The start of the leftmost occurrence at or after character `from`.
+    /// The start of the leftmost occurrence at or after character `from`. The leading and
+    /// trailing `?` runs only shift and lengthen the core between them: the segment occurs at
+    /// `s` exactly when the core occurs at `s + lead` and `trail` characters follow it, so the
+    /// leftmost core occurrence at or after `from + lead` gives the answer (and when the tail
+    /// does not fit after it, it fits after no later one).
     fn find<T: Text>(&self, t: &T, from: usize) -> Option<usize> {
         if from + self.len() > t.len() {
             return None;
         }
+        let start = from + self.lead;
+        let core_len = self.len() - self.lead - self.trail;
+        let core = match &self.find {
+            Find::Nothing => start,
+            Find::Literal(f) => t.find_literal(f, start)?,
+            Find::ShiftAnd { .. } => self.scan(t, start, core_len)?,
+        };
+        (core + core_len + self.trail <= t.len()).then(|| core - self.lead)
+    }
+
+    /// Shift-And: the start of the leftmost occurrence of the core (`m` characters) at or after
+    /// character `from`.
+    fn scan<T: Text>(&self, t: &T, from: usize, m: usize) -> Option<usize> {
         match &self.find {
-            Find::Literal(f) => t.find_literal(f, from),
+            Find::Nothing | Find::Literal(_) => None,
             Find::ShiftAnd {
                 words,
                 ascii,
                 other,
                 any,
             } => {
-                let m = self.len();
                 let mask = |c: char| -> &[u64] {
                     if c.is_ascii() {
                         let i = c as usize * words;
@@ -515,5 +544,22 @@ mod tests {
         assert!(!m("a*ü*?", "aü"));
         assert!(m("?*ß", "ßß"));
         assert!(m("*?ß?", "aßßb"));
+    }
+
+    #[test]
+    fn leading_and_trailing_question_marks_of_a_segment_must_fit() {
+        // A segment `?…core…?` is found by its core; the `?` around it must still fit.
+        assert!(!m("*a?*", "ba"), "no character after the only a");
+        assert!(m("*a?*", "ab"));
+        assert!(!m("*??a*", "xa"), "two characters before the a");
+        assert!(m("*??a*", "xxa"));
+        assert!(m("*?a??*", "bbaaaa"));
+        assert!(!m("*?a??*", "baa"));
+        assert!(m("x*???*y", "xabcy"));
+        assert!(!m("x*???*y", "xaby"));
+        assert!(
+            m("*?é?*", "aéé"),
+            "the second é is the core when the first has no ? before"
+        );
     }
 }
