@@ -442,9 +442,41 @@ impl Parser<'_> {
         };
         let errors_before = self.diags.iter().filter(|d| d.is_error()).count();
         self.check_keys(members, STMT_KEYS, path, "a statement");
-        let kind = self.kind;
+        // Each element is read (and checked) by its own method; a statement with an error in
+        // any element is rejected, but every element is still checked so that one run reports
+        // all problems.
+        let sid = self.sid(j, path);
+        let effect = self.effect(j, path);
+        let principal = self.principal_element(j, members, path);
+        let action = self.action_element(j, path);
+        let resource = self.resource_element(j, path, version);
+        let conditions = self.conditions(j, path, version);
+        if let (Some(effect), Some(action)) = (effect, &action) {
+            self.policy_type_rules(j, path, effect, action, &resource, &principal, &conditions);
+        }
 
-        let sid = j.get("Sid").and_then(|v| match v.as_str() {
+        let errors_after = self.diags.iter().filter(|d| d.is_error()).count();
+        if errors_after > errors_before {
+            return None;
+        }
+        Some(Statement {
+            index,
+            sid,
+            effect: effect?,
+            principal,
+            action: action?,
+            resource,
+            conditions,
+            pos: j.pos,
+            end: j.end,
+            path: path.to_string(),
+        })
+    }
+
+    /// `Sid`: a string; letters and digits only in identity-like policies (§6.1).
+    fn sid(&mut self, j: &Json, path: &str) -> Option<String> {
+        let kind = self.kind;
+        j.get("Sid").and_then(|v| match v.as_str() {
             Some(s) => {
                 if kind.is_identity_like() && !s.chars().all(|c| c.is_ascii_alphanumeric()) {
                     self.error(
@@ -465,9 +497,12 @@ impl Parser<'_> {
                 );
                 None
             }
-        });
+        })
+    }
 
-        let effect = match j.get("Effect") {
+    /// `Effect`: exactly `Allow` or `Deny`, with a did-you-mean.
+    fn effect(&mut self, j: &Json, path: &str) -> Option<Effect> {
+        match j.get("Effect") {
             None => {
                 self.error(
                     "missing-effect",
@@ -496,9 +531,18 @@ impl Parser<'_> {
                     None
                 }
             },
-        };
+        }
+    }
 
-        // Principal / NotPrincipal
+    /// `Principal` / `NotPrincipal`: read, then the policy-type rule (identity-like policies and
+    /// SCPs have none; resource policies and RCPs need one).
+    fn principal_element(
+        &mut self,
+        j: &Json,
+        members: &[Member],
+        path: &str,
+    ) -> Option<PrincipalElement> {
+        let kind = self.kind;
         let principal = self.principal(j, path);
         match kind {
             PolicyKind::Identity | PolicyKind::Boundary | PolicyKind::Session | PolicyKind::Scp => {
@@ -528,8 +572,11 @@ impl Parser<'_> {
                 }
             }
         }
+        principal
+    }
 
-        // Action / NotAction
+    /// `Action` / `NotAction`: exactly one of them, each value `*` or `service:Action`.
+    fn action_element(&mut self, j: &Json, path: &str) -> Option<ActionElement> {
         let action = match (j.get("Action"), j.get("NotAction")) {
             (Some(_), Some(_)) => {
                 self.error(
@@ -625,8 +672,18 @@ impl Parser<'_> {
                 );
             }
         }
+        action
+    }
 
-        // Resource / NotResource
+    /// `Resource` / `NotResource`: at most one of them (resource policies may have neither),
+    /// each value `*` or an ARN; variables only where they are documented.
+    fn resource_element(
+        &mut self,
+        j: &Json,
+        path: &str,
+        version: Version,
+    ) -> Option<ResourceElement> {
+        let kind = self.kind;
         let resource = match (j.get("Resource"), j.get("NotResource")) {
             (Some(_), Some(_)) => {
                 self.error(
@@ -726,95 +783,89 @@ impl Parser<'_> {
                 );
             }
         }
+        resource
+    }
 
-        let conditions = self.conditions(j, path, version);
-
-        // Policy-type rules (semantics §6.3).
-        if let (Some(effect), Some(action)) = (effect, &action) {
-            match kind {
-                PolicyKind::Rcp => {
-                    self.rcp_rules(j, path, effect, action, &resource, &principal, &conditions)
-                }
-                PolicyKind::Scp if self.opts.scp_legacy && effect == Effect::Allow => {
-                    if action.negated {
-                        self.error(
-                            "scp-legacy-syntax",
-                            "legacy SCPs allow \"NotAction\" only with Deny",
-                            j.pos,
-                            path,
-                        );
-                    }
-                    if !conditions.is_empty() {
-                        self.error(
-                            "scp-legacy-syntax",
-                            "legacy SCPs allow \"Condition\" only with Deny",
-                            j.pos,
-                            path,
-                        );
-                    }
-                    if resource
-                        .as_ref()
-                        .is_some_and(|r| r.negated || r.patterns.iter().any(|p| p != "*"))
-                    {
-                        self.error(
-                            "scp-legacy-syntax",
-                            "legacy SCPs allow only \"Resource\": \"*\" with Allow",
-                            j.pos,
-                            path,
-                        );
-                    }
-                }
-                _ => {}
+    /// The policy-type rules of semantics §6.3 (RCP restrictions, the legacy SCP language,
+    /// `Allow` with `NotPrincipal`).
+    #[allow(clippy::too_many_arguments)]
+    fn policy_type_rules(
+        &mut self,
+        j: &Json,
+        path: &str,
+        effect: Effect,
+        action: &ActionElement,
+        resource: &Option<ResourceElement>,
+        principal: &Option<PrincipalElement>,
+        conditions: &[Condition],
+    ) {
+        let kind = self.kind;
+        match kind {
+            PolicyKind::Rcp => {
+                self.rcp_rules(j, path, effect, action, resource, principal, conditions)
             }
-            if kind == PolicyKind::Scp && self.opts.scp_legacy {
-                if resource.as_ref().is_some_and(|r| r.negated) {
+            PolicyKind::Scp if self.opts.scp_legacy && effect == Effect::Allow => {
+                if action.negated {
                     self.error(
                         "scp-legacy-syntax",
-                        "legacy SCPs do not support \"NotResource\"",
+                        "legacy SCPs allow \"NotAction\" only with Deny",
                         j.pos,
                         path,
                     );
                 }
-                for p in &action.patterns {
-                    if let Some((_, name)) = p.split_once(':') {
-                        let inner = name.trim_end_matches('*');
-                        if inner.contains(['*', '?']) {
-                            self.error(
-                                "scp-legacy-syntax",
-                                format!("legacy SCPs allow a wildcard only at the end of an action name: \"{p}\""),
-                                j.pos,
-                                path,
-                            );
-                        }
-                    }
+                if !conditions.is_empty() {
+                    self.error(
+                        "scp-legacy-syntax",
+                        "legacy SCPs allow \"Condition\" only with Deny",
+                        j.pos,
+                        path,
+                    );
+                }
+                if resource
+                    .as_ref()
+                    .is_some_and(|r| r.negated || r.patterns.iter().any(|p| p != "*"))
+                {
+                    self.error(
+                        "scp-legacy-syntax",
+                        "legacy SCPs allow only \"Resource\": \"*\" with Allow",
+                        j.pos,
+                        path,
+                    );
                 }
             }
-            if effect == Effect::Allow && principal.as_ref().is_some_and(|p| p.negated) {
-                self.warn(
-                    "allow-with-notprincipal",
-                    "\"Allow\" with \"NotPrincipal\" grants access to everyone not listed",
+            _ => {}
+        }
+        if kind == PolicyKind::Scp && self.opts.scp_legacy {
+            if resource.as_ref().is_some_and(|r| r.negated) {
+                self.error(
+                    "scp-legacy-syntax",
+                    "legacy SCPs do not support \"NotResource\"",
                     j.pos,
                     path,
                 );
             }
+            for p in &action.patterns {
+                if let Some((_, name)) = p.split_once(':') {
+                    let inner = name.trim_end_matches('*');
+                    if inner.contains(['*', '?']) {
+                        self.error(
+                            "scp-legacy-syntax",
+                            format!("legacy SCPs allow a wildcard only at the end of an action name: \"{p}\""),
+                            j.pos,
+                            path,
+                        );
+                    }
+                }
+            }
         }
-
-        let errors_after = self.diags.iter().filter(|d| d.is_error()).count();
-        if errors_after > errors_before {
-            return None;
+        if effect == Effect::Allow && principal.as_ref().is_some_and(|p| p.negated) {
+            self.warn(
+                "allow-with-notprincipal",
+                "\"Allow\" with \"NotPrincipal\" grants access to everyone not listed",
+                j.pos,
+                path,
+            );
         }
-        Some(Statement {
-            index,
-            sid,
-            effect: effect?,
-            principal,
-            action: action?,
-            resource,
-            conditions,
-            pos: j.pos,
-            end: j.end,
-            path: path.to_string(),
-        })
     }
 
     #[allow(clippy::too_many_arguments)]
