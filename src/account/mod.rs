@@ -669,6 +669,9 @@ fn trust_callers(trust: &Policy, account: &str) -> Vec<TrustCaller> {
 
 /// One role: can a caller named by its trust policy assume it without MFA, and does it then
 /// grant sampled sensitive actions? `Err` when the role cannot be audited.
+///
+/// Kept whole: who can assume the role, then what the role grants; the second half only runs for a
+/// caller found by the first.
 fn role_finding(
     export: &AccountExport,
     r: &export::Role,

@@ -89,6 +89,9 @@ fn parse_expect(es: &str) -> Result<Decision, String> {
 
 /// Loads a case file, reporting every problem found (each test is read even when an earlier
 /// one is invalid). References must resolve inside `roots`.
+///
+/// Kept whole: per test, the fields are read in the order of cases.md and every problem is
+/// collected.
 pub fn load_case_all(text: &str, path: &Path, roots: &Roots) -> Result<CaseFile, Vec<InputError>> {
     let file = path.display().to_string();
     let root = crate::scenario::parse_json_text(text, &file).map_err(|e| vec![e])?;

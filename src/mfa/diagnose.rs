@@ -108,6 +108,9 @@ fn trace(
 /// resource), the root user, an allow whose MFA condition holds without MFA, an MFA-conditioned
 /// allow overridden by an unconditioned one, an MFA deny that does not cover the action
 /// (`NotAction` exemptions are reported as [`Rule::ExemptedByNotAction`]), and no MFA deny at all.
+///
+/// Kept whole: the causes are tried in priority order (the most specific first), and that order is
+/// the point of the function; split up, the order would be spread over several places.
 pub fn diagnose_leak(
     set: &PolicySet,
     principal: &Principal,
@@ -318,6 +321,8 @@ fn device_name(resource: &str) -> Option<&str> {
 /// the explicit deny, or — for an implicit deny — the `user/` vs `mfa/` mix-up, a
 /// `mfa/${aws:username}` device-name scope, a user path, a grant that requires MFA, a guardrail
 /// layer without an allow, or no statement at all.
+///
+/// Kept whole: like `diagnose_leak`, an ordered list of causes, most specific first.
 pub fn diagnose_lockout(
     set: &PolicySet,
     principal: &Principal,
@@ -858,6 +863,8 @@ fn judge_vacuous(sets: &Sets, rows: &[Row], fs: &mut Findings<'_>) {
     }
 }
 
+/// Kept whole: one arm per check of semantics §8, each a few lines over the same counts; the match
+/// is the table of verdicts.
 fn verdict(
     check: Check,
     input: &AuditInput,

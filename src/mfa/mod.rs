@@ -852,6 +852,9 @@ pub(crate) fn evaluate_cell(
 /// Runs the audit: evaluates every probe in every credential context that applies to the
 /// principal (and, with SCPs, again as the management account and for an automation role),
 /// then judges the checks of semantics §8 and diagnoses every leak and lockout.
+///
+/// Kept whole: it builds the rows in the order the report shows them (as given, management account,
+/// automation role).
 pub fn audit(input: &AuditInput) -> Result<MfaReport, AuditError> {
     let p = &input.principal;
     let presets = presets_for(p)?;

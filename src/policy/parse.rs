@@ -248,6 +248,8 @@ impl Parser<'_> {
         }
     }
 
+    /// Kept whole: the document-level rules (Version, Id, Statement shape, duplicate Sids) in the
+    /// order §6.1 lists them.
     fn document(&mut self, j: &Json, name: &str) -> Option<Policy> {
         let Some(members) = j.as_object() else {
             self.error(
@@ -1140,6 +1142,8 @@ impl Parser<'_> {
         }
     }
 
+    /// Kept whole: it walks the Condition block's three levels (operator, key, values) and each
+    /// level's errors refer to the enclosing one.
     fn conditions(&mut self, j: &Json, path: &str, version: Version) -> Vec<Condition> {
         let mut out = Vec::new();
         let Some(c) = j.get("Condition") else {
@@ -1290,6 +1294,7 @@ impl Parser<'_> {
         out
     }
 
+    /// Kept whole: one check per operator family (§6.2), each a few lines on the same value.
     fn condition_warnings(
         &mut self,
         op: Operator,

@@ -158,6 +158,9 @@ impl Summary {
 
     /// [`Summary::record_with`], where the policy sets may be unavailable for this caller (a
     /// principal an account export does not hold): the call is then unmapped with that reason.
+    ///
+    /// Kept whole: one event through the pipeline (map, evaluate, model check, MFA view, change),
+    /// every step feeding the summary.
     pub fn record_sets(
         &mut self,
         sets: Result<(&PolicySet, Option<&PolicySet>), String>,

@@ -256,6 +256,8 @@ pub fn exclusions<L: KeyLookup>(set: &PolicySet, req: &Request<'_>, ctx: &L) -> 
 }
 
 /// Builds the explanation of an outcome.
+///
+/// Kept whole: it assembles the explanation's sections in the order they are printed.
 pub fn explain<L: KeyLookup>(
     set: &PolicySet,
     req: &Request<'_>,

@@ -161,6 +161,9 @@ fn context_entries(j: &Json, file: &str) -> Result<Vec<(String, Option<CtxValue>
 }
 
 /// Reads a SimulateCustomPolicy request. Policies are read with the request's `Settings`.
+///
+/// Kept whole: one step per request field, in the API's order, each with its own type check; there
+/// is no shared state to cut along.
 pub fn read_simulate(j: &Json, file: &str) -> Result<SimulateInput, InputError> {
     expect_object(j, file, "")
         .map_err(|_| InputError::at(file, j.pos, "", "the request must be a JSON object"))?;
