@@ -29,6 +29,7 @@ pub const CODES: &[&str] = &[
     "resource-mismatch",
     "unknown-condition-key",
     "condition-key-not-for-action",
+    "operator-type-mismatch",
     "arn-missing-resource",
     "arn-unknown-partition",
     "arn-invalid-region",
@@ -118,6 +119,7 @@ impl Linter<'_> {
                 Some(&resolved)
             },
         );
+        self.operator_types(st);
         if let Some(r) = &st.resource {
             for (i, pat) in r.patterns.iter().enumerate() {
                 let literals = arn_parts(pat)
@@ -257,6 +259,48 @@ impl Linter<'_> {
         }
     }
 
+    /// operator-type-mismatch: a numeric, date, IP or Bool operator on a key of another type
+    /// (string operators on any key, and `Arn*` on string keys, work and are not reported;
+    /// numeric and date operators both fit `aws:EpochTime`-like keys).
+    fn operator_types(&mut self, st: &Statement) {
+        use super::KeyType as K;
+        use crate::policy::Family as F;
+        for c in &st.conditions {
+            let family = c.op.base.family();
+            if !matches!(family, F::Numeric | F::Date | F::Ip | F::Bool) {
+                continue;
+            }
+            let Some(key) = self.cat.key(&c.key) else {
+                continue;
+            };
+            let fits = match family {
+                F::Numeric | F::Date => matches!(key.kind, K::Numeric | K::Date),
+                F::Ip => key.kind == K::IpAddress,
+                F::Bool => key.kind == K::Bool,
+                _ => true,
+            };
+            if !fits {
+                let kind = match key.kind {
+                    K::String => "a string",
+                    K::Arn => "an ARN",
+                    K::Numeric => "a number",
+                    K::Date => "a date",
+                    K::Bool => "a boolean",
+                    K::IpAddress => "an IP address",
+                    K::Binary => "binary",
+                };
+                let op = c.op.base.name();
+                self.warn(
+                    "operator-type-mismatch",
+                    format!("{op} compares {} values, but \"{}\" holds {kind}: the condition never matches", family_name(family), c.key),
+                    c.pos,
+                    &c.path,
+                    Some(format!("use an operator for {kind} (String*, Arn*, Numeric*, Date*, Bool, IpAddress)")),
+                );
+            }
+        }
+    }
+
     /// unknown-condition-key and condition-key-not-for-action (service-prefixed keys only).
     fn conditions(&mut self, st: &Statement, actions: Option<&[(usize, Vec<ActionRef<'static>>)]>) {
         let cat = self.cat;
@@ -308,6 +352,17 @@ impl Linter<'_> {
     }
 }
 
+fn family_name(f: crate::policy::Family) -> &'static str {
+    use crate::policy::Family as F;
+    match f {
+        F::Numeric => "numeric",
+        F::Date => "date",
+        F::Ip => "IP address",
+        F::Bool => "boolean",
+        _ => "other",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -315,7 +370,7 @@ mod tests {
 
     fn lint(statement: &str) -> Vec<Diagnostic> {
         let text = format!(r#"{{"Version":"2012-10-17","Statement":[{statement}]}}"#);
-        let kind = if statement.contains("Principal") {
+        let kind = if statement.contains("\"Principal\"") {
             PolicyKind::Resource
         } else {
             PolicyKind::Identity
@@ -434,6 +489,36 @@ mod tests {
             r#"{"Effect":"Allow","Action":"ec2:RunInstances","Resource":"*","Condition":{"StringEquals":{"aws:RequestTag/team":"a","ec2:InstanceType":"t3.micro"}}}"#,
             r#"{"Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{"ArnEquals":{"ec2:SourceInstanceArn":"arn:aws:ec2:*:*:instance/i-1"}}}"#,
             r#"{"Effect":"Allow","Principal":{"Federated":"accounts.google.com"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringEquals":{"accounts.google.com:aud":"x","oidc.eks.us-east-1.amazonaws.com/id/ABC:sub":"y"}}}"#,
+        ] {
+            assert!(codes(ok).is_empty(), "{ok}: {:?}", lint(ok));
+        }
+    }
+
+    #[test]
+    fn operators_must_fit_the_key_type() {
+        let d = lint(
+            r#"{"Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{"NumericEquals":{"aws:SourceIp":"1"}}}"#,
+        );
+        assert_eq!(
+            d.iter().map(|d| d.code).collect::<Vec<_>>(),
+            ["operator-type-mismatch"]
+        );
+        assert!(
+            d[0].message.contains("holds an IP address"),
+            "{}",
+            d[0].message
+        );
+        assert_eq!(
+            codes(
+                r#"{"Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{"IpAddress":{"aws:username":"10.0.0.0/8"}}}"#
+            ),
+            ["operator-type-mismatch"]
+        );
+        for ok in [
+            r#"{"Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{"NumericLessThan":{"aws:EpochTime":"1700000000"},"DateGreaterThan":{"aws:CurrentTime":"2026-01-01T00:00:00Z"}}}"#,
+            r#"{"Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{"StringEquals":{"aws:SourceIp":"203.0.113.1"},"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::*:role/x"}}}"#,
+            r#"{"Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{"BoolIfExists":{"aws:MultiFactorAuthPresent":"true"},"NumericLessThan":{"aws:MultiFactorAuthAge":"3600"}}}"#,
+            r#"{"Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{"NumericLessThanEquals":{"s3:signatureAge":"600000"}}}"#,
         ] {
             assert!(codes(ok).is_empty(), "{ok}: {:?}", lint(ok));
         }
