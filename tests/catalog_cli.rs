@@ -298,3 +298,33 @@ fn test_runner_warns_once_per_unknown_action() {
     );
     assert!(err.contains("did you mean iam:CreateUser?"), "{err}");
 }
+
+#[test]
+fn the_audits_default_probe_actions_exist_and_their_resources_fit() {
+    use iamsim::catalog::{arn::fits, catalog};
+    let cat = catalog();
+    let all = iamsim::mfa::DEFAULT_SENSITIVE_ACTIONS
+        .iter()
+        .chain(iamsim::mfa::ENROLMENT_ACTIONS)
+        .chain(iamsim::mfa::SELF_SERVICE_ACTIONS)
+        .copied()
+        .chain(iamsim::account::SAMPLED_ACTIONS.iter().map(|(a, _)| *a));
+    for action in all {
+        let a = cat
+            .action(action)
+            .unwrap_or_else(|| panic!("{action} is not in the catalog"));
+        assert_eq!(a.full_name(), action, "spelt as AWS does");
+    }
+    for (action, template) in iamsim::account::SAMPLED_ACTIONS {
+        let resource = template
+            .replace("{account}", "111122223333")
+            .replace("{user}", "alice");
+        let a = cat.action(action).unwrap();
+        let types: Vec<_> = a.resource_types().collect();
+        assert!(
+            resource == "*" || types.iter().any(|t| fits(&resource, t.arn)),
+            "{action} on {resource} fits none of {:?}",
+            types.iter().map(|t| t.arn).collect::<Vec<_>>()
+        );
+    }
+}
