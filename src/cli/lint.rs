@@ -111,6 +111,7 @@ pub fn run(args: &LintArgs, out: &mut Output) -> CmdResult {
             Ok((policy, mut w)) => {
                 // Checks against the catalog of AWS actions: warnings only.
                 w.extend(iamsim::catalog::lint::check(&policy));
+                w.extend(iamsim::policy::quota::lint_warnings(&policy));
                 w
             }
             Err(d) => d,
