@@ -328,3 +328,27 @@ fn the_audits_default_probe_actions_exist_and_their_resources_fit() {
         );
     }
 }
+
+#[test]
+fn lint_sarif_locates_each_finding() {
+    let o = iamsim(&["lint", "--format", "sarif", "testdata/lint/catalog.json"]);
+    assert_eq!(o.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["version"], "2.1.0");
+    let results = v["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 10);
+    let first = &results[0];
+    assert_eq!(first["ruleId"], "unknown-action");
+    assert_eq!(first["level"], "warning");
+    let region = &first["locations"][0]["physicalLocation"]["region"];
+    assert_eq!(
+        (region["startLine"].as_u64(), region["startColumn"].as_u64()),
+        (Some(7), Some(18))
+    );
+    assert!(first["message"]["text"]
+        .as_str()
+        .unwrap()
+        .contains("did you mean \"s3:GetObject\"?"));
+    let rules = v["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap();
+    assert!(rules.iter().any(|r| r["id"] == "resource-mismatch"));
+}

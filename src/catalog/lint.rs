@@ -150,7 +150,7 @@ impl Linter<'_> {
         path: &str,
     ) -> Option<Vec<ActionRef<'static>>> {
         let cat = self.cat;
-        let (svc, name) = pat.split_once(':')?;
+        let (svc, _) = pat.split_once(':')?;
         let el = if negated { "NotAction" } else { "Action" };
         let effect = if negated {
             "so NotAction excludes nothing with it"
@@ -193,7 +193,6 @@ impl Linter<'_> {
         match cat.action(pat) {
             Some(a) => Some(vec![a]),
             None => {
-                let _ = name;
                 self.warn(
                     "unknown-action",
                     format!("{el} \"{pat}\" is not an action of {svc}, {effect}"),

@@ -54,6 +54,8 @@ enum KindArg {
 enum Format {
     Text,
     Json,
+    /// SARIF 2.1.0, for code-scanning UIs: one result per diagnostic, at its line and column.
+    Sarif,
 }
 
 fn paint(use_colour: bool) -> impl Fn(&str, &str) -> String {
@@ -151,6 +153,38 @@ pub fn run(args: &LintArgs, out: &mut Output) -> CmdResult {
                 if args.files.len() == 1 { "" } else { "s" },
                 if errors == 1 { "" } else { "s" },
                 if warnings == 1 { "" } else { "s" }
+            )?;
+        }
+        Format::Sarif => {
+            use iamsim::report::sarif::{sarif_log, SarifResult, SarifRule};
+            let mut rules: Vec<SarifRule> = Vec::new();
+            for d in &all {
+                if !rules.iter().any(|r| r.id == d.code) {
+                    rules.push(SarifRule {
+                        id: d.code.to_string(),
+                        description: format!("iamsim lint: {} (docs/lint.md)", d.code),
+                    });
+                }
+            }
+            let results: Vec<SarifResult> = all
+                .iter()
+                .map(|d| SarifResult {
+                    rule_id: d.code.to_string(),
+                    level: if d.is_error() { "error" } else { "warning" },
+                    message: match &d.help {
+                        Some(h) => format!("{}; help: {h}", d.message),
+                        None => d.message.clone(),
+                    },
+                    file: Some(d.file.clone()),
+                    line: d.line,
+                    column: d.column,
+                })
+                .collect();
+            writeln!(
+                out,
+                "{}",
+                serde_json::to_string_pretty(&sarif_log("iamsim lint", &rules, &results))
+                    .unwrap_or_default()
             )?;
         }
         Format::Json => {
