@@ -552,6 +552,31 @@ mod tests {
     }
 
     #[test]
+    fn odd_and_huge_values_are_findings_not_failures() {
+        let long = "x".repeat(5000);
+        let stars = "*a".repeat(2000);
+        let st = format!(
+            r#"{{"Effect":"Allow","Action":["ec2:{long}","s3:{stars}","éé:x","s3:Getéé"],"Resource":["arn:aws:s3:::{stars}","arn::::::","arn:aws:éc2:us-éast-1:é:x"],"Condition":{{"StringEquals":{{"s3:{long}":"v"}}}}}}"#
+        );
+        let got = codes(&st);
+        for code in [
+            "unknown-action",
+            "wildcard-matches-no-action",
+            "unknown-service",
+            "unknown-condition-key",
+            "arn-unknown-partition",
+            "arn-invalid-region",
+            "arn-invalid-account",
+        ] {
+            assert!(got.contains(&code), "{code} in {got:?}");
+        }
+        let d = lint(&st);
+        assert!(d
+            .iter()
+            .all(|d| d.help.as_deref() != Some("did you mean \"\"?")));
+    }
+
+    #[test]
     fn request_actions_not_in_the_catalog_are_named() {
         assert_eq!(
             unknown_request_action("s3:GetObjects")
