@@ -6,7 +6,10 @@
 //! ```
 //!
 //! * `catalog/inflate`: inflating the embedded snapshot (miniz_oxide);
-//! * `catalog/parse`: indexing the inflated text (what `catalog()` does after inflating);
+//! * `catalog/parse`: indexing the inflated text (what `catalog()` does after inflating: the
+//!   header, the global keys and where each service starts);
+//! * `catalog/parse-all-services`: that and parsing every service, as `iamsim expand '*'` or a
+//!   `*:Describe*` pattern does (a service is otherwise parsed when first asked about);
 //! * `catalog/lookup`: one `service:Action` lookup and one did-you-mean on a loaded catalog;
 //! * `lint/catalog-checks`: the catalog checks on a 100-statement policy (actions, wildcards,
 //!   resources, condition keys, ARN shapes), per policy;
@@ -44,6 +47,9 @@ fn bench(c: &mut Criterion) {
             .into_boxed_str(),
     );
     g.bench_function("parse", |b| b.iter(|| black_box(Catalog::parse(text))));
+    g.bench_function("parse-all-services", |b| {
+        b.iter(|| black_box(Catalog::parse(text).action_count()))
+    });
     let cat = catalog();
     g.bench_function("lookup", |b| {
         b.iter(|| {

@@ -106,15 +106,21 @@ pub fn did_you_mean<'a, I: IntoIterator<Item = &'a str>>(
     candidates: I,
 ) -> Option<&'a str> {
     let w = word.to_ascii_lowercase();
+    let limit = (word.chars().count() / 3).max(1);
+    let len = w.chars().count();
     let mut best: Option<(&str, usize)> = None;
     for c in candidates {
+        // The distance is at least the difference in length: a candidate that much longer or
+        // shorter can never be within the limit (and a 5,000-character word costs nothing).
+        if c.chars().count().abs_diff(len) > limit {
+            continue;
+        }
         let d = edit_distance(&w, &c.to_ascii_lowercase());
         if best.is_none_or(|(_, bd)| d < bd) {
             best = Some((c, d));
         }
     }
     let (c, d) = best?;
-    let limit = (word.chars().count() / 3).max(1);
     (d <= limit && d > 0 || (d == 0 && c != word)).then_some(c)
 }
 
@@ -134,6 +140,8 @@ mod tests {
         assert_eq!(did_you_mean("Resorce", c), Some("Resource"));
         assert_eq!(did_you_mean("effect", c), Some("Effect"));
         assert_eq!(did_you_mean("Banana", c), None);
+        let long = "x".repeat(5000);
+        assert_eq!(did_you_mean(&long, c), None);
     }
 }
 

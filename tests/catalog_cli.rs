@@ -298,3 +298,57 @@ fn test_runner_warns_once_per_unknown_action() {
     );
     assert!(err.contains("did you mean iam:CreateUser?"), "{err}");
 }
+
+#[test]
+fn the_audits_default_probe_actions_exist_and_their_resources_fit() {
+    use iamsim::catalog::{arn::fits, catalog};
+    let cat = catalog();
+    let all = iamsim::mfa::DEFAULT_SENSITIVE_ACTIONS
+        .iter()
+        .chain(iamsim::mfa::ENROLMENT_ACTIONS)
+        .chain(iamsim::mfa::SELF_SERVICE_ACTIONS)
+        .copied()
+        .chain(iamsim::account::SAMPLED_ACTIONS.iter().map(|(a, _)| *a));
+    for action in all {
+        let a = cat
+            .action(action)
+            .unwrap_or_else(|| panic!("{action} is not in the catalog"));
+        assert_eq!(a.full_name(), action, "spelt as AWS does");
+    }
+    for (action, template) in iamsim::account::SAMPLED_ACTIONS {
+        let resource = template
+            .replace("{account}", "111122223333")
+            .replace("{user}", "alice");
+        let a = cat.action(action).unwrap();
+        let types: Vec<_> = a.resource_types().collect();
+        assert!(
+            resource == "*" || types.iter().any(|t| fits(&resource, t.arn)),
+            "{action} on {resource} fits none of {:?}",
+            types.iter().map(|t| t.arn).collect::<Vec<_>>()
+        );
+    }
+}
+
+#[test]
+fn lint_sarif_locates_each_finding() {
+    let o = iamsim(&["lint", "--format", "sarif", "testdata/lint/catalog.json"]);
+    assert_eq!(o.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["version"], "2.1.0");
+    let results = v["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 10);
+    let first = &results[0];
+    assert_eq!(first["ruleId"], "unknown-action");
+    assert_eq!(first["level"], "warning");
+    let region = &first["locations"][0]["physicalLocation"]["region"];
+    assert_eq!(
+        (region["startLine"].as_u64(), region["startColumn"].as_u64()),
+        (Some(7), Some(18))
+    );
+    assert!(first["message"]["text"]
+        .as_str()
+        .unwrap()
+        .contains("did you mean \"s3:GetObject\"?"));
+    let rules = v["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap();
+    assert!(rules.iter().any(|r| r["id"] == "resource-mismatch"));
+}

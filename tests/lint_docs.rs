@@ -48,6 +48,7 @@ fn codes_of(body: &str, tags: &[&str]) -> Vec<&'static str> {
     let diags = match parse_policy_text(&text, "doc.json", "doc", kind, opts) {
         Ok((p, mut w)) => {
             w.extend(check(&p));
+            w.extend(iamsim::policy::quota::lint_warnings(&p));
             w
         }
         Err(d) => d,

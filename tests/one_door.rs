@@ -152,8 +152,20 @@ fn a_closed_pipe_ends_quietly_in_every_subcommand() {
         &["completions", "bash"],
         &["test", "-v", "testdata/cases/"],
         &["mfa", "--scenario", "testdata/mfa/force-mfa.json"],
-        &["batch", "--scenario", "testdata/batch/mfa-scenario.json", "testdata/batch/requests.jsonl"],
-        &["replay", "testdata/replay/trail", "--scenario", "testdata/replay/scenario.json", "--format", "jsonl"],
+        &[
+            "batch",
+            "--scenario",
+            "testdata/batch/mfa-scenario.json",
+            "testdata/batch/requests.jsonl",
+        ],
+        &[
+            "replay",
+            "testdata/replay/trail",
+            "--scenario",
+            "testdata/replay/scenario.json",
+            "--format",
+            "jsonl",
+        ],
         &["expand", "s3:*"],
     ];
     for args in runs {

@@ -29,6 +29,7 @@ pub const CODES: &[&str] = &[
     "resource-mismatch",
     "unknown-condition-key",
     "condition-key-not-for-action",
+    "operator-type-mismatch",
     "arn-missing-resource",
     "arn-unknown-partition",
     "arn-invalid-region",
@@ -118,6 +119,7 @@ impl Linter<'_> {
                 Some(&resolved)
             },
         );
+        self.operator_types(st);
         if let Some(r) = &st.resource {
             for (i, pat) in r.patterns.iter().enumerate() {
                 let literals = arn_parts(pat)
@@ -148,7 +150,7 @@ impl Linter<'_> {
         path: &str,
     ) -> Option<Vec<ActionRef<'static>>> {
         let cat = self.cat;
-        let (svc, name) = pat.split_once(':')?;
+        let (svc, _) = pat.split_once(':')?;
         let el = if negated { "NotAction" } else { "Action" };
         let effect = if negated {
             "so NotAction excludes nothing with it"
@@ -191,7 +193,6 @@ impl Linter<'_> {
         match cat.action(pat) {
             Some(a) => Some(vec![a]),
             None => {
-                let _ = name;
                 self.warn(
                     "unknown-action",
                     format!("{el} \"{pat}\" is not an action of {svc}, {effect}"),
@@ -257,6 +258,48 @@ impl Linter<'_> {
         }
     }
 
+    /// operator-type-mismatch: a numeric, date, IP or Bool operator on a key of another type
+    /// (string operators on any key, and `Arn*` on string keys, work and are not reported;
+    /// numeric and date operators both fit `aws:EpochTime`-like keys).
+    fn operator_types(&mut self, st: &Statement) {
+        use super::KeyType as K;
+        use crate::policy::Family as F;
+        for c in &st.conditions {
+            let family = c.op.base.family();
+            if !matches!(family, F::Numeric | F::Date | F::Ip | F::Bool) {
+                continue;
+            }
+            let Some(key) = self.cat.key(&c.key) else {
+                continue;
+            };
+            let fits = match family {
+                F::Numeric | F::Date => matches!(key.kind, K::Numeric | K::Date),
+                F::Ip => key.kind == K::IpAddress,
+                F::Bool => key.kind == K::Bool,
+                _ => true,
+            };
+            if !fits {
+                let kind = match key.kind {
+                    K::String => "a string",
+                    K::Arn => "an ARN",
+                    K::Numeric => "a number",
+                    K::Date => "a date",
+                    K::Bool => "a boolean",
+                    K::IpAddress => "an IP address",
+                    K::Binary => "binary",
+                };
+                let op = c.op.base.name();
+                self.warn(
+                    "operator-type-mismatch",
+                    format!("{op} compares {} values, but \"{}\" holds {kind}: the condition never matches", family_name(family), c.key),
+                    c.pos,
+                    &c.path,
+                    Some(format!("use an operator for {kind} (String*, Arn*, Numeric*, Date*, Bool, IpAddress)")),
+                );
+            }
+        }
+    }
+
     /// unknown-condition-key and condition-key-not-for-action (service-prefixed keys only).
     fn conditions(&mut self, st: &Statement, actions: Option<&[(usize, Vec<ActionRef<'static>>)]>) {
         let cat = self.cat;
@@ -308,6 +351,17 @@ impl Linter<'_> {
     }
 }
 
+fn family_name(f: crate::policy::Family) -> &'static str {
+    use crate::policy::Family as F;
+    match f {
+        F::Numeric => "numeric",
+        F::Date => "date",
+        F::Ip => "IP address",
+        F::Bool => "boolean",
+        _ => "other",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -315,7 +369,7 @@ mod tests {
 
     fn lint(statement: &str) -> Vec<Diagnostic> {
         let text = format!(r#"{{"Version":"2012-10-17","Statement":[{statement}]}}"#);
-        let kind = if statement.contains("Principal") {
+        let kind = if statement.contains("\"Principal\"") {
             PolicyKind::Resource
         } else {
             PolicyKind::Identity
@@ -440,6 +494,36 @@ mod tests {
     }
 
     #[test]
+    fn operators_must_fit_the_key_type() {
+        let d = lint(
+            r#"{"Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{"NumericEquals":{"aws:SourceIp":"1"}}}"#,
+        );
+        assert_eq!(
+            d.iter().map(|d| d.code).collect::<Vec<_>>(),
+            ["operator-type-mismatch"]
+        );
+        assert!(
+            d[0].message.contains("holds an IP address"),
+            "{}",
+            d[0].message
+        );
+        assert_eq!(
+            codes(
+                r#"{"Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{"IpAddress":{"aws:username":"10.0.0.0/8"}}}"#
+            ),
+            ["operator-type-mismatch"]
+        );
+        for ok in [
+            r#"{"Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{"NumericLessThan":{"aws:EpochTime":"1700000000"},"DateGreaterThan":{"aws:CurrentTime":"2026-01-01T00:00:00Z"}}}"#,
+            r#"{"Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{"StringEquals":{"aws:SourceIp":"203.0.113.1"},"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::*:role/x"}}}"#,
+            r#"{"Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{"BoolIfExists":{"aws:MultiFactorAuthPresent":"true"},"NumericLessThan":{"aws:MultiFactorAuthAge":"3600"}}}"#,
+            r#"{"Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{"NumericLessThanEquals":{"s3:signatureAge":"600000"}}}"#,
+        ] {
+            assert!(codes(ok).is_empty(), "{ok}: {:?}", lint(ok));
+        }
+    }
+
+    #[test]
     fn misspelt_service_keys_are_unknown_with_a_suggestion() {
         let d = lint(
             r#"{"Effect":"Allow","Action":"s3:ListBucket","Resource":"*","Condition":{"StringLike":{"s3:prefx":"home/*"}}}"#,
@@ -465,6 +549,31 @@ mod tests {
             ]
         );
         assert!(codes(r#"{"Effect":"Allow","Action":"iam:GetPolicy","Resource":"arn:aws:iam::aws:policy/ReadOnlyAccess"}"#).is_empty());
+    }
+
+    #[test]
+    fn odd_and_huge_values_are_findings_not_failures() {
+        let long = "x".repeat(5000);
+        let stars = "*a".repeat(2000);
+        let st = format!(
+            r#"{{"Effect":"Allow","Action":["ec2:{long}","s3:{stars}","éé:x","s3:Getéé"],"Resource":["arn:aws:s3:::{stars}","arn::::::","arn:aws:éc2:us-éast-1:é:x"],"Condition":{{"StringEquals":{{"s3:{long}":"v"}}}}}}"#
+        );
+        let got = codes(&st);
+        for code in [
+            "unknown-action",
+            "wildcard-matches-no-action",
+            "unknown-service",
+            "unknown-condition-key",
+            "arn-unknown-partition",
+            "arn-invalid-region",
+            "arn-invalid-account",
+        ] {
+            assert!(got.contains(&code), "{code} in {got:?}");
+        }
+        let d = lint(&st);
+        assert!(d
+            .iter()
+            .all(|d| d.help.as_deref() != Some("did you mean \"\"?")));
     }
 
     #[test]

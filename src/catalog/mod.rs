@@ -264,48 +264,96 @@ pub struct Action {
     keys: &'static str,
 }
 
-/// One AWS service: its prefix, condition keys, resource types and actions.
+/// One AWS service: its prefix, condition keys, resource types and actions. Its lines are
+/// parsed the first time one of them is asked for, so a lookup in s3 never reads ec2.
 #[derive(Debug, Clone)]
 pub struct Service {
     /// The service prefix, e.g. `s3`.
     pub prefix: &'static str,
+    body: &'static str,
+    data: OnceLock<ServiceData>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct ServiceData {
     keys: Vec<Key>,
     resource_types: Vec<ResourceType>,
     actions: Vec<Action>,
 }
 
+impl ServiceData {
+    /// Reads a service's `k`, `r` and `a` lines; others are skipped.
+    fn parse(body: &'static str) -> ServiceData {
+        let mut d = ServiceData::default();
+        for line in body.lines() {
+            let mut f = line.split('\t');
+            let tag = f.next().unwrap_or("");
+            let a = f.next().unwrap_or("");
+            let b = f.next().unwrap_or("");
+            let c = f.next().unwrap_or("");
+            match tag {
+                "k" => d.keys.extend(Key::parse(a, b)),
+                "r" => d.resource_types.push(ResourceType {
+                    name: a,
+                    arn: b,
+                    keys: c,
+                }),
+                "a" => {
+                    if let Some(level) = AccessLevel::from_code(b) {
+                        d.actions.push(Action {
+                            name: a,
+                            level,
+                            resource_types: c,
+                            keys: f.next().unwrap_or(""),
+                        });
+                    }
+                }
+                _ => {}
+            }
+        }
+        // The generator writes them sorted; sorting again costs one pass when they are.
+        d.actions.sort_by(|x, y| cmp_ignore_case(x.name, y.name));
+        d
+    }
+}
+
 impl Service {
+    fn data(&self) -> &ServiceData {
+        self.data.get_or_init(|| ServiceData::parse(self.body))
+    }
+
     /// The actions, sorted by name (case-insensitively).
     pub fn actions(&self) -> &[Action] {
-        &self.actions
+        &self.data().actions
     }
 
     /// The condition keys the service defines.
     pub fn keys(&self) -> &[Key] {
-        &self.keys
+        &self.data().keys
     }
 
     /// The resource types the service defines.
     pub fn resource_types(&self) -> &[ResourceType] {
-        &self.resource_types
+        &self.data().resource_types
     }
 
     /// The action called `name` (case-insensitive).
     pub fn action(&self, name: &str) -> Option<&Action> {
-        self.actions
+        let actions = self.actions();
+        actions
             .binary_search_by(|a| cmp_ignore_case(a.name, name))
             .ok()
-            .map(|i| &self.actions[i])
+            .map(|i| &actions[i])
     }
 
     /// The key a policy's `key` names, if the service defines it.
     pub fn key(&self, key: &str) -> Option<&Key> {
-        self.keys.iter().find(|k| k.matches(key))
+        self.keys().iter().find(|k| k.matches(key))
     }
 
     /// The closest action name to a misspelt `name`.
     pub fn suggest(&self, name: &str) -> Option<&'static str> {
-        did_you_mean(name, self.actions.iter().map(|a| a.name))
+        did_you_mean(name, self.actions().iter().map(|a| a.name))
     }
 
     fn ids<'a, T>(&'a self, list: &'static str, table: &'a [T]) -> impl Iterator<Item = &'a T> {
@@ -338,17 +386,17 @@ impl<'a> ActionRef<'a> {
     /// The resource types the action can name; empty when it takes only `"Resource": "*"`.
     pub fn resource_types(&self) -> impl Iterator<Item = &'a ResourceType> + 'a {
         let s = self.service;
-        s.ids(self.action.resource_types, &s.resource_types)
+        s.ids(self.action.resource_types, s.resource_types())
     }
 
     /// The condition keys the action supports (its own, those its resource types list for it,
     /// and those of the resource types themselves), global keys not included.
     pub fn keys(&self) -> impl Iterator<Item = &'a Key> + 'a {
         let s = self.service;
-        let own = s.ids(self.action.keys, &s.keys);
+        let own = s.ids(self.action.keys, s.keys());
         let of_types = self
             .resource_types()
-            .flat_map(move |rt| s.ids(rt.keys, &s.keys));
+            .flat_map(move |rt| s.ids(rt.keys, s.keys()));
         own.chain(of_types)
     }
 
@@ -379,8 +427,10 @@ pub struct Catalog {
 }
 
 impl Catalog {
-    /// Reads the line format `scripts/gen-catalog.py` writes. Lines it does not understand
-    /// are skipped.
+    /// Reads the line format `scripts/gen-catalog.py` writes: the header and global keys
+    /// first, then each service's lines after its `s` line. Only the head is parsed here; a
+    /// service is found by its `s` line and parsed when first asked about. Lines it does not
+    /// understand are skipped.
     pub fn parse(text: &'static str) -> Catalog {
         let mut cat = Catalog {
             version: "",
@@ -388,60 +438,47 @@ impl Catalog {
             globals: Vec::new(),
             services: Vec::new(),
         };
-        for line in text.lines() {
+        let starts: Vec<usize> = if text.starts_with("s\t") {
+            std::iter::once(0)
+                .chain(memchr::memmem::find_iter(text.as_bytes(), "\ns\t").map(|i| i + 1))
+                .collect()
+        } else {
+            memchr::memmem::find_iter(text.as_bytes(), "\ns\t")
+                .map(|i| i + 1)
+                .collect()
+        };
+        let head = &text[..starts.first().copied().unwrap_or(text.len())];
+        for line in head.lines() {
             let mut f = line.split('\t');
-            let tag = f.next().unwrap_or("");
-            let a = f.next().unwrap_or("");
-            let b = f.next().unwrap_or("");
-            let c = f.next().unwrap_or("");
-            let d = f.next().unwrap_or("");
-            match tag {
-                "#iam-data" => {
-                    cat.version = a;
-                    cat.updated = b;
+            match (f.next(), f.next(), f.next()) {
+                (Some("#iam-data"), Some(v), d) => {
+                    cat.version = v;
+                    cat.updated = d.unwrap_or("");
                 }
-                "g" => cat.globals.extend(Key::parse(a, b)),
-                "s" if !a.is_empty() => cat.services.push(Service {
-                    prefix: a,
-                    keys: Vec::new(),
-                    resource_types: Vec::new(),
-                    actions: Vec::new(),
-                }),
-                "k" => {
-                    if let (Some(s), Some(k)) = (cat.services.last_mut(), Key::parse(a, b)) {
-                        s.keys.push(k);
-                    }
-                }
-                "r" => {
-                    if let Some(s) = cat.services.last_mut() {
-                        s.resource_types.push(ResourceType {
-                            name: a,
-                            arn: b,
-                            keys: c,
-                        });
-                    }
-                }
-                "a" => {
-                    if let (Some(s), Some(level)) =
-                        (cat.services.last_mut(), AccessLevel::from_code(b))
-                    {
-                        s.actions.push(Action {
-                            name: a,
-                            level,
-                            resource_types: c,
-                            keys: d,
-                        });
-                    }
-                }
+                (Some("g"), Some(k), Some(t)) => cat.globals.extend(Key::parse(k, t)),
                 _ => {}
             }
         }
-        // The generator writes sorted lists; sorting again costs one pass when they are.
+        for (n, &start) in starts.iter().enumerate() {
+            let end = starts.get(n + 1).copied().unwrap_or(text.len());
+            let block = &text[start..end];
+            let (first, body) = block.split_once('\n').unwrap_or((block, ""));
+            let prefix = first
+                .strip_prefix("s\t")
+                .unwrap_or("")
+                .trim_end_matches('\r');
+            if prefix.is_empty() {
+                continue;
+            }
+            cat.services.push(Service {
+                prefix,
+                body,
+                data: OnceLock::new(),
+            });
+        }
+        // The generator writes services sorted; sorting again costs one pass when they are.
         cat.services
             .sort_by(|x, y| cmp_ignore_case(x.prefix, y.prefix));
-        for s in &mut cat.services {
-            s.actions.sort_by(|x, y| cmp_ignore_case(x.name, y.name));
-        }
         cat
     }
 
@@ -467,7 +504,7 @@ impl Catalog {
 
     /// How many actions the catalog holds.
     pub fn action_count(&self) -> usize {
-        self.services.iter().map(|s| s.actions.len()).sum()
+        self.services.iter().map(|s| s.actions().len()).sum()
     }
 
     /// The service with this prefix (case-insensitive).
@@ -557,7 +594,7 @@ impl Catalog {
             if !svc_w.matches(&lower) {
                 continue;
             }
-            for action in &service.actions {
+            for action in service.actions() {
                 lower.clear();
                 lower.push_str(action.name);
                 lower.make_ascii_lowercase();

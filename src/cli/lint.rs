@@ -54,6 +54,8 @@ enum KindArg {
 enum Format {
     Text,
     Json,
+    /// SARIF 2.1.0, for code-scanning UIs: one result per diagnostic, at its line and column.
+    Sarif,
 }
 
 fn paint(use_colour: bool) -> impl Fn(&str, &str) -> String {
@@ -126,6 +128,7 @@ pub fn run(args: &LintArgs, out: &mut Output) -> CmdResult {
             Ok((policy, mut w)) => {
                 // Checks against the catalog of AWS actions: warnings only.
                 w.extend(iamsim::catalog::lint::check(&policy));
+                w.extend(iamsim::policy::quota::lint_warnings(&policy));
                 w
             }
             Err(d) => d,
@@ -172,6 +175,40 @@ pub fn run(args: &LintArgs, out: &mut Output) -> CmdResult {
                 if args.files.len() == 1 { "" } else { "s" },
                 if errors == 1 { "" } else { "s" },
                 if warnings == 1 { "" } else { "s" }
+            )?;
+        }
+        Format::Sarif => {
+            use iamsim::report::sarif::{sarif_log, SarifResult, SarifRule};
+            let mut rules: Vec<SarifRule> = Vec::new();
+            for d in &all {
+                if !rules.iter().any(|r| r.id == d.code) {
+                    rules.push(SarifRule::new(
+                        d.code,
+                        &format!("iamsim lint: {} (docs/lint.md)", d.code),
+                    ));
+                }
+            }
+            let results: Vec<SarifResult> = all
+                .iter()
+                .map(|d| {
+                    SarifResult::new(
+                        d.code,
+                        if d.is_error() { "error" } else { "warning" },
+                        match &d.help {
+                            Some(h) => format!("{}; help: {h}", d.message),
+                            None => d.message.clone(),
+                        },
+                        Some(d.file.clone()),
+                        d.line,
+                        d.column,
+                    )
+                })
+                .collect();
+            writeln!(
+                out,
+                "{}",
+                serde_json::to_string_pretty(&sarif_log("iamsim lint", &rules, &results))
+                    .unwrap_or_default()
             )?;
         }
         Format::Json => {

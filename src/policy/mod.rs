@@ -93,6 +93,8 @@ pub struct Policy {
     pub kind: PolicyKind,
     /// The `Version` element.
     pub version: Version,
+    /// Where the `Version` value is written (the document's start when it is missing).
+    pub version_pos: Pos,
     /// The `Id` element.
     pub id: Option<String>,
     /// The statements in source order.

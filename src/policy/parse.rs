@@ -421,6 +421,7 @@ impl Parser<'_> {
             file: self.file.to_string(),
             kind: self.kind,
             version,
+            version_pos: j.get("Version").map_or(j.pos, |v| v.pos),
             id,
             statements,
         })

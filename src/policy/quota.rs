@@ -1,7 +1,8 @@
 //! Rules `lint` applies on top of validation: the size quotas of §6.4 (warnings, so drafts can
-//! still be simulated) and guessing a document's kind.
+//! still be simulated), documents IAM accepts that rarely mean what they say, and guessing a
+//! document's kind. These are lint-only: `strict_validation` does not apply to them.
 
-use super::PolicyKind;
+use super::{Effect, Policy, PolicyKind, Version};
 use crate::diag::{Diagnostic, Severity};
 use crate::json::Pos;
 
@@ -42,6 +43,43 @@ pub fn size_warning(
     })
 }
 
+/// Lint-only warnings on an accepted policy: `old-version` (`"Version": "2008-10-17"`, where
+/// policy variables are literal text) and `allow-with-notresource` (an `Allow` that grants
+/// every resource not listed, including resources of any service added later).
+pub fn lint_warnings(policy: &Policy) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    if policy.version == Version::V2008 {
+        out.push(
+            Diagnostic::new(
+                Severity::Warning,
+                "old-version",
+                "\"Version\": \"2008-10-17\" treats policy variables such as ${aws:username} as literal text",
+                &policy.file,
+                policy.version_pos,
+                "Version",
+            )
+            .with_help("use \"Version\": \"2012-10-17\""),
+        );
+    }
+    for st in &policy.statements {
+        let Some(r) = &st.resource else { continue };
+        if st.effect == Effect::Allow && r.negated {
+            out.push(
+                Diagnostic::new(
+                    Severity::Warning,
+                    "allow-with-notresource",
+                    "\"Allow\" with \"NotResource\" grants every resource not listed, of every service the actions name",
+                    &policy.file,
+                    r.pos(0),
+                    &format!("{}.NotResource", st.path),
+                )
+                .with_help("list the resources to allow in \"Resource\", or deny the exceptions in a Deny statement"),
+            );
+        }
+    }
+    out
+}
+
 /// Resource-based when a statement has a `Principal`, identity-based otherwise.
 pub fn guess_kind(text: &str) -> PolicyKind {
     if text.contains("\"Principal\"") || text.contains("\"NotPrincipal\"") {
@@ -54,6 +92,36 @@ pub fn guess_kind(text: &str) -> PolicyKind {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::policy::{parse_policy_text, ParseOptions};
+
+    fn lint_codes(text: &str) -> Vec<&'static str> {
+        let (p, _) = parse_policy_text(
+            text,
+            "p",
+            "p",
+            PolicyKind::Identity,
+            ParseOptions::default(),
+        )
+        .unwrap();
+        lint_warnings(&p).iter().map(|d| d.code).collect()
+    }
+
+    #[test]
+    fn old_version_and_allow_with_notresource_are_lint_warnings() {
+        assert_eq!(
+            lint_codes(
+                r#"{"Version":"2008-10-17","Statement":{"Effect":"Allow","Action":"s3:*","NotResource":"arn:aws:s3:::secret/*"}}"#
+            ),
+            ["old-version", "allow-with-notresource"]
+        );
+        assert!(lint_codes(r#"{"Version":"2012-10-17","Statement":{"Effect":"Deny","Action":"s3:*","NotResource":"arn:aws:s3:::ok/*"}}"#).is_empty());
+        // Strict validation accepts both: they are lint-only.
+        let strict = ParseOptions {
+            strict: true,
+            ..Default::default()
+        };
+        assert!(parse_policy_text(r#"{"Version":"2008-10-17","Statement":{"Effect":"Allow","Action":"s3:*","NotResource":"arn:aws:s3:::secret/*"}}"#, "p", "p", PolicyKind::Identity, strict).is_ok());
+    }
 
     #[test]
     fn the_managed_policy_quota_does_not_apply_to_aws_managed_policies() {
