@@ -77,6 +77,13 @@ class Scenario:
         removes a key)."""
     def evaluate_jsonl(self, data: bytes) -> bytes:
         """Evaluates JSON lines; returns exactly what ``iamsim batch`` writes for them."""
+    def evaluate_batch(self, batch: Any, passthrough: Optional[Sequence[str]] = None) -> Any:
+        """Evaluates an Arrow record batch, table or stream (anything with
+        ``__arrow_c_stream__`` or ``__arrow_c_array__``: pyarrow, Polars, DuckDB) with columns
+        ``action``, ``resource``, ``principal``, ``context`` (strings) and ``context_keys``
+        (JSON text or ``map<string, list<string>>``). Returns a ``pyarrow.RecordBatch`` with
+        ``decision``, ``statement``, ``rule``, ``missing``, ``error`` (plain strings) and the
+        ``passthrough`` columns; the decisions of ``iamsim batch``, row for row."""
     def mfa_audit(self) -> Dict[str, Any]:
         """The MFA-enforcement audit (``iamsim mfa --format json``)."""
 

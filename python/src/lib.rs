@@ -10,6 +10,7 @@ use pyo3::types::{IntoPyDict, PyBytes, PyDict, PyList, PyString};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+mod arrow;
 mod jsonl;
 
 pyo3::create_exception!(
@@ -239,6 +240,42 @@ impl Scenario {
         PyBytes::new(py, &out)
     }
 
+    /// Evaluates an Arrow record batch, table or stream (anything with `__arrow_c_stream__` or
+    /// `__arrow_c_array__`) with columns `action`, `resource`, `principal`, `context` (strings)
+    /// and `context_keys` (JSON text or `map<string, list<string>>`); returns a
+    /// `pyarrow.RecordBatch` with `decision`, `statement`, `rule`, `missing`, `error` (strings)
+    /// and the `passthrough` columns. Same decisions as `iamsim batch`, row for row; the GIL is
+    /// released while rows are evaluated.
+    #[pyo3(signature = (batch, passthrough=None))]
+    fn evaluate_batch<'py>(
+        &self,
+        py: Python<'py>,
+        batch: &Bound<'py, PyAny>,
+        passthrough: Option<Vec<String>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let passthrough = passthrough.unwrap_or_default();
+        let (schema, batches) = arrow::import(batch)?;
+        arrow::check(&schema, &passthrough).map_err(PyValueError::new_err)?;
+        let out_schema = arrow::output_schema(&schema, &passthrough);
+        let engine = Arc::clone(&self.engine);
+        let outs = py
+            .detach(|| {
+                if batches.is_empty() {
+                    return Ok(vec![iamsim_arrow_empty(&out_schema)]);
+                }
+                batches
+                    .iter()
+                    .map(|b| arrow::evaluate(&engine, b, &passthrough, &out_schema))
+                    .collect::<Result<Vec<_>, String>>()
+            })
+            .map_err(PyValueError::new_err)?;
+        let holders: Vec<arrow::ArrowBatch> =
+            outs.into_iter().map(arrow::ArrowBatch::new).collect();
+        py.import("iamsim._arrow")?
+            .getattr("record_batch")?
+            .call1((holders,))
+    }
+
     /// The MFA-enforcement audit of the scenario's principal (`iamsim mfa --format json`).
     fn mfa_audit<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         mfa_json(py, &self.engine)
@@ -287,6 +324,10 @@ fn _scenario_from_source(
         engine: Arc::new(engine),
         source: Source { json: text, origin },
     })
+}
+
+fn iamsim_arrow_empty(schema: &arrow::SchemaRef) -> arrow::RecordBatch {
+    arrow::RecordBatch::new_empty(std::sync::Arc::clone(schema))
 }
 
 fn mfa_json<'py>(py: Python<'py>, engine: &Engine) -> PyResult<Bound<'py, PyAny>> {
@@ -443,6 +484,7 @@ fn _read_text(py: Python<'_>, path: PathBuf) -> PyResult<String> {
 fn _iamsim(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Scenario>()?;
     m.add_class::<Evaluation>()?;
+    m.add_class::<arrow::ArrowBatch>()?;
     m.add("InputError", m.py().get_type::<InputError>())?;
     let presets: Vec<&str> = iamsim::context::PRESETS.iter().map(|(_, n)| *n).collect();
     m.add("PRESETS", pyo3::types::PyTuple::new(m.py(), presets)?)?;
