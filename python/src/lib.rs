@@ -14,7 +14,7 @@ mod arrow;
 mod jsonl;
 
 pyo3::create_exception!(
-    _iamsim,
+    iamsim,
     InputError,
     PyValueError,
     "Bad input (a scenario, a policy, a request field), with its position: `.file`, `.line`, \
