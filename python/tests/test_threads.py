@@ -53,3 +53,18 @@ def test_the_gil_is_released_during_evaluation(root):
     # With the GIL held no Python thread runs during the call: none would tick in its middle half.
     lo, hi = t0 + (t1 - t0) / 4, t1 - (t1 - t0) / 4
     assert any(lo <= x <= hi for x in stamps), f"no Python thread ran during the {t1 - t0:.3f} s evaluation"
+
+
+def test_threads_share_a_scenario_for_arrow_batches(root):
+    pa = __import__("pytest").importorskip("pyarrow")
+    s = iamsim.Scenario.from_file("testdata/batch/mfa-scenario.json")
+    n = 5000
+    t = pa.table({
+        "action": ["s3:ListAllMyBuckets", "iam:ListUsers", "ec2:RunInstances", "s3:GetObject"] * n,
+        "context": ["access-keys", "console-mfa", "console", "session-mfa"] * n,
+        "context_keys": ['{"aws:SourceIp": "203.0.113.7"}', None, '{"aws:MultiFactorAuthPresent": true}', "{}"] * n,
+    })
+    expected = s.evaluate_batch(t)
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _: s.evaluate_batch(t), range(8)))
+    assert all(r.equals(expected) for r in results)
