@@ -171,11 +171,19 @@ impl<'a> Keys<'a> {
             .map_err(|_| bad())
     }
 
-    /// Appends `,"context_keys":{...}` for row `i` (nothing for a null).
-    fn write(&self, i: usize, out: &mut Vec<u8>) {
+    /// Appends `,"context_keys":{...}` for row `i` (nothing for a null). JSON text that is not
+    /// exactly one JSON value is the row's error: spliced into the line as it is, text such as
+    /// `{}, "principal": "..."` would set other fields of the request.
+    fn write(&self, i: usize, out: &mut Vec<u8>) -> Result<(), String> {
         match self {
             Keys::Json(s) => {
                 if let Some(t) = s.get(i).filter(|t| !t.trim().is_empty()) {
+                    if !one_object(t) {
+                        return Err(format!(
+                            "context_keys is not a JSON object: {:?}",
+                            t.chars().take(80).collect::<String>()
+                        ));
+                    }
                     out.extend_from_slice(b",\"context_keys\":");
                     // One row is one line: raw line breaks (only whitespace in valid JSON)
                     // become spaces.
@@ -187,7 +195,7 @@ impl<'a> Keys<'a> {
             }
             Keys::Map(m, keys, values) => {
                 if m.is_null(i) {
-                    return;
+                    return Ok(());
                 }
                 out.extend_from_slice(b",\"context_keys\":{");
                 let (from, to) = (
@@ -211,7 +219,44 @@ impl<'a> Keys<'a> {
                 out.push(b'}');
             }
         }
+        Ok(())
     }
+}
+
+/// Whether `t` is lexically one JSON object: it starts with `{` and the brace that closes it
+/// is its last non-blank character (strings skipped). What is inside is left to the batch
+/// reader, which reports a malformed line as an error; this check only guarantees the text
+/// cannot close the request object and add fields of its own.
+fn one_object(t: &str) -> bool {
+    let b = t.trim_ascii().as_bytes();
+    if b.first() != Some(&b'{') {
+        return false;
+    }
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for (i, &c) in b.iter().enumerate() {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if c == b'\\' {
+                escaped = true;
+            } else if c == b'"' {
+                in_string = false;
+            }
+            continue;
+        }
+        match c {
+            b'"' => in_string = true,
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => {
+                depth -= 1;
+                if depth == 0 {
+                    return i == b.len() - 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    false
 }
 
 fn list<O: Copy + TryInto<usize>>(
@@ -315,7 +360,10 @@ pub fn evaluate(
     let keys = column("context_keys").map(Keys::of).transpose()?;
     let rows = batch.num_rows();
     let mut lines = Vec::with_capacity(rows * 96);
+    // Rows found bad here: an empty line for the worker, this message in `error`.
+    let mut own_errors: Vec<(usize, String)> = Vec::new();
     for i in 0..rows {
+        let start = lines.len();
         lines.push(b'{');
         let mut first = true;
         for (name, c) in &cols {
@@ -331,8 +379,11 @@ pub fn evaluate(
         }
         if let Some(k) = &keys {
             let before = lines.len();
-            k.write(i, &mut lines);
-            if first && lines.len() > before {
+            if let Err(e) = k.write(i, &mut lines) {
+                lines.truncate(start);
+                lines.push(b'{');
+                own_errors.push((i, e));
+            } else if first && lines.len() > before {
                 lines.remove(before); // no leading comma in `{,"context_keys"...`
             }
         }
@@ -344,9 +395,19 @@ pub fn evaluate(
         .map(|_| StringBuilder::with_capacity(rows, rows * 16))
         .collect();
     let mut n = 0;
+    let mut own = own_errors.iter().peekable();
     for l in out.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
-        let line: Line<'_> = serde_json::from_slice(l)
+        let mut line: Line<'_> = serde_json::from_slice(l)
             .map_err(|e| format!("internal error: unreadable batch output line: {e}"))?;
+        if let Some((_, e)) = own.next_if(|(i, _)| *i == n) {
+            line = Line {
+                decision: None,
+                statement: None,
+                rule: None,
+                missing: None,
+                error: Some(Cow::Borrowed(e.as_str())),
+            };
+        }
         for (b, v) in builders.iter_mut().zip([
             &line.decision,
             &line.statement,

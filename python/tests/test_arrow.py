@@ -142,3 +142,20 @@ def test_bad_input_is_an_error_before_any_row():
         s.evaluate_batch(pa.table({"action": [1]}))
     with pytest.raises(TypeError, match="Arrow object"):
         s.evaluate_batch([{"action": "s3:GetObject"}])
+
+
+def test_context_keys_text_cannot_set_other_fields():
+    s = iamsim.Scenario.from_file(SCENARIO)
+    t = pa.table({
+        "action": ["s3:ListAllMyBuckets"] * 3,
+        "context": ["access-keys"] * 3,
+        "context_keys": ['{}, "context": "console-mfa"', "[1]", '{"aws:SourceIp": "203.0.113.7"}'],
+    })
+    out = s.evaluate_batch(t).to_pydict()
+    assert out["decision"] == [None, None, "explicitDeny"]
+    assert out["error"][0].startswith("context_keys is not a JSON object")
+    assert out["error"][1].startswith("context_keys is not a JSON object")
+    assert out["error"][2] is None
+    # Malformed inside the braces: the batch reader's own error, as iamsim batch reports it.
+    bad = s.evaluate_batch(pa.table({"action": ["s3:GetObject"], "context_keys": ['{"a": }']}))
+    assert bad.column("decision")[0].as_py() is None and bad.column("error")[0].as_py()
