@@ -527,3 +527,26 @@ fn an_output_file_that_is_the_input_is_refused_and_the_input_kept() {
     assert_eq!(std::fs::read_to_string(&input).unwrap(), line);
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn a_key_given_twice_on_a_line_is_an_error_record() {
+    let input = b"{\"action\":\"s3:GetObject\",\"action\":\"iam:CreateUser\"}\n{\"action\":\"s3:GetObject\",\"context_keys\":{\"aws:SourceIp\":\"1.2.3.4\",\"aws:SourceIp\":\"5.6.7.8\"}}\n{\"action\":\"s3:GetObject\"}\n";
+    let o = batch(
+        &["--scenario", mfa_scenario().to_str().unwrap()],
+        Some(input),
+    );
+    let out = String::from_utf8_lossy(&o.stdout);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 3, "{out}");
+    assert!(
+        lines[0].contains("duplicate key \\\"action\\\""),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[1].contains("duplicate key \\\"aws:SourceIp\\\""),
+        "{}",
+        lines[1]
+    );
+    assert!(lines[2].contains("\"decision\""), "{}", lines[2]);
+}

@@ -523,3 +523,43 @@ fn an_absurdly_long_action_name_is_elided_not_a_panic() {
     assert!(row.contains('…'), "{row}");
     assert!(row.chars().count() < 1000, "the table row is not stretched");
 }
+
+#[test]
+fn the_matrix_fits_the_width_in_blocks_of_columns() {
+    let out = run(&[
+        "mfa",
+        "--scenario",
+        "testdata/mfa/force-mfa.json",
+        "--width",
+        "80",
+    ]);
+    let t = String::from_utf8_lossy(&out.stdout).to_string();
+    let matrix: Vec<&str> = t
+        .lines()
+        .take_while(|l| !l.starts_with("allow[n]"))
+        .filter(|l| l.contains("allow[") || l.contains("DENY["))
+        .collect();
+    assert!(!matrix.is_empty());
+    assert!(matrix.iter().all(|l| l.chars().count() <= 80), "{t}");
+    // Every context still has its column, in some block.
+    for ctx in [
+        "console",
+        "console-mfa",
+        "access-keys",
+        "session",
+        "session-mfa",
+        "service",
+        "service-mfa",
+    ] {
+        assert!(
+            t.lines().any(|l| l.split_whitespace().any(|w| w == ctx)),
+            "{ctx} missing:\n{t}"
+        );
+    }
+    // In a pipe without --width: one block, as before.
+    let wide = run(&["mfa", "--scenario", "testdata/mfa/force-mfa.json"]);
+    let w = String::from_utf8_lossy(&wide.stdout);
+    assert!(w
+        .lines()
+        .any(|l| l.contains("console") && l.contains("service-mfa")));
+}

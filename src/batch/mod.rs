@@ -308,6 +308,21 @@ impl Worker<'_, '_> {
                 &format!("a line must be a JSON object, found {}", j.type_name()),
             );
         }
+        // A key given twice: the first would win silently (`"action"` twice tests something
+        // else than it says).
+        if let Err(e) = crate::scenario::reject_duplicate_keys(&j, "") {
+            let at = if e.path.is_empty() {
+                String::new()
+            } else {
+                format!(" (at {})", e.path)
+            };
+            return error_line(
+                out,
+                stats,
+                n,
+                &format!("column {}: {}{at}", e.pos.col, e.message),
+            );
+        }
         let own;
         let principal = match j.get("principal") {
             None => &b.principal,
@@ -388,6 +403,22 @@ impl Worker<'_, '_> {
                 None => return false,
             },
         };
+        // A key given twice in context_keys is an error the full path words (the raw key text
+        // is compared, as JSON does; few keys are compared pairwise, many through a set).
+        if self.entries.len() > 1 {
+            let dup = if self.entries.len() <= 16 {
+                self.entries
+                    .iter()
+                    .enumerate()
+                    .any(|(i, a)| self.entries[..i].iter().any(|b| s(a.key) == s(b.key)))
+            } else {
+                let mut seen = rustc_hash::FxHashSet::default();
+                self.entries.iter().any(|e| !seen.insert(s(e.key)))
+            };
+            if dup {
+                return false;
+            }
+        }
         // A time key whose value is not one date is an error the full path words.
         for i in 0..self.entries.len() {
             let e = self.entries[i];
@@ -1371,11 +1402,8 @@ mod tests {
         assert!(lines[6].contains(r#""allowed""#), "{}", lines[6]);
         assert!(lines[7].contains(r#""p#Old""#), "{}", lines[7]);
         assert!(lines[8].contains(r#""p#NoMfa""#), "{}", lines[8]);
-        assert!(
-            lines[11].contains(r#""p#NoMfa""#) || lines[11].contains("allowed"),
-            "{}",
-            lines[11]
-        );
+        // A key given twice is an error record, never "the first one wins".
+        assert!(lines[11].contains("duplicate key"), "{}", lines[11]);
         assert!(
             lines[15].contains("unknown context preset"),
             "{}",

@@ -46,6 +46,9 @@ pub struct MfaArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// Fit the matrix to this many columns (default: the terminal's width; one block in a pipe).
+    #[arg(long, value_name = "N")]
+    pub width: Option<usize>,
     /// Also show warnings about the policies (warnings about the scenario file are always
     /// shown, unless --quiet).
     #[arg(short, long)]
@@ -145,6 +148,7 @@ pub fn run(args: &MfaArgs, out: &mut Output) -> CmdResult {
             &report,
             Style {
                 color: out.colour(),
+                width: out.width(args.width),
             },
         ),
         Format::Json => to_json(&report) + "\n",

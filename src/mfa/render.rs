@@ -13,6 +13,9 @@ use serde_json::json;
 pub struct Style {
     /// Whether to emit ANSI colour codes.
     pub color: bool,
+    /// The width the matrix must fit: wider matrices are printed in several blocks of columns,
+    /// each with the action labels (`usize::MAX`: one block).
+    pub width: usize,
 }
 
 impl Style {
@@ -109,7 +112,53 @@ fn pad(s: &str, width: usize) -> String {
     t
 }
 
+/// Prints the matrix in blocks of columns that fit `style.width` (each block repeats the action
+/// labels), so a 124-column matrix stays readable in an 80-column terminal.
 fn table(rows: &[&Row], style: Style, legend: &mut Vec<StatementRef>, out: &mut String) {
+    let Some(first) = rows.first() else { return };
+    let lw = first
+        .cells
+        .iter()
+        .map(|c| elide(&probe_label(c), MAX_CELL_CHARS).chars().count())
+        .chain(["MFA present".len()])
+        .max()
+        .unwrap_or(0)
+        + 2;
+    let snapshot = legend.clone();
+    let col_width = |r: &Row| {
+        r.cells
+            .iter()
+            .map(|c| {
+                elide(&cell_text(c, &mut snapshot.clone()), MAX_CELL_CHARS)
+                    .chars()
+                    .count()
+            })
+            .chain([elide(&r.title(), MAX_CELL_CHARS).chars().count()])
+            .max()
+            .unwrap_or(0)
+            + 2
+    };
+    let mut start = 0;
+    while start < rows.len() {
+        let mut end = start;
+        let mut used = lw;
+        while end < rows.len() {
+            let w = col_width(rows[end]);
+            if end > start && used + w > style.width {
+                break;
+            }
+            used += w;
+            end += 1;
+        }
+        if start > 0 {
+            out.push('\n');
+        }
+        table_block(&rows[start..end], style, legend, out);
+        start = end;
+    }
+}
+
+fn table_block(rows: &[&Row], style: Style, legend: &mut Vec<StatementRef>, out: &mut String) {
     let Some(first) = rows.first() else { return };
     let labels: Vec<String> = first
         .cells
@@ -386,7 +435,16 @@ mod tests {
 
     #[test]
     fn no_colour_means_no_escape_codes() {
-        assert_eq!(Style { color: false }.paint("x", "31"), "x");
-        assert!(Style { color: true }.paint("x", "31").contains("\x1b[31m"));
+        let plain = Style {
+            color: false,
+            width: usize::MAX,
+        };
+        assert_eq!(plain.paint("x", "31"), "x");
+        assert!(Style {
+            color: true,
+            width: usize::MAX
+        }
+        .paint("x", "31")
+        .contains("\x1b[31m"));
     }
 }
