@@ -721,3 +721,24 @@ fn malformed_principals_and_padded_values_are_reported() {
         "{msgs:#?}"
     );
 }
+
+#[test]
+fn simulate_refuses_a_product_above_its_limit_before_evaluating() {
+    let actions: Vec<String> = (0..1001).map(|i| format!("\"s3:A{i}\"")).collect();
+    let resources: Vec<String> = (0..1000)
+        .map(|i| format!("\"arn:aws:s3:::b/{i}\""))
+        .collect();
+    let req = format!(
+        r#"{{"PolicyInputList":["{{\"Version\":\"2012-10-17\",\"Statement\":{{\"Effect\":\"Allow\",\"Action\":\"*\",\"Resource\":\"*\"}}}}"],"ActionNames":[{}],"ResourceArns":[{}]}}"#,
+        actions.join(","),
+        resources.join(",")
+    );
+    let o = with_stdin(&["simulate", "--cli-input-json", "-"], req.as_bytes());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        err(&o).contains("1001 actions × 1000 resources"),
+        "{}",
+        err(&o)
+    );
+    assert!(o.stdout.is_empty());
+}
