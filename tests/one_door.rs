@@ -742,3 +742,55 @@ fn simulate_refuses_a_product_above_its_limit_before_evaluating() {
     );
     assert!(o.stdout.is_empty());
 }
+
+#[test]
+fn export_lists_of_the_wrong_shape_and_duplicate_keys_are_errors() {
+    let d = tmp("exportshape");
+    for (name, text, want) in [
+        (
+            "groups.json",
+            r#"{"UserDetailList":[{"UserName":"a","Arn":"arn:aws:iam::111122223333:user/a","GroupList":[{"GroupName":"g"}]}]}"#,
+            "GroupList[0]",
+        ),
+        (
+            "attached.json",
+            r#"{"UserDetailList":[{"UserName":"a","Arn":"arn:aws:iam::111122223333:user/a","AttachedManagedPolicies":{"PolicyArn":"x"}}]}"#,
+            "AttachedManagedPolicies",
+        ),
+        (
+            "dup.json",
+            r#"{"UserDetailList":[],"UserDetailList":[{"UserName":"a","Arn":"arn:aws:iam::111122223333:user/a"}]}"#,
+            "duplicate key \"UserDetailList\"",
+        ),
+    ] {
+        std::fs::write(d.join(name), text).unwrap();
+        let o = iamsim_in(&d, &["account", "--auth-details", name]);
+        assert_eq!(o.status.code(), Some(2), "{name}: {}", out(&o));
+        assert!(err(&o).contains(want), "{name}: {}", err(&o));
+    }
+}
+
+#[test]
+fn a_time_key_that_is_not_a_date_is_an_error_not_now() {
+    let o = iamsim(&[
+        "eval",
+        "-a",
+        "s3:GetObject",
+        "--key",
+        "aws:CurrentTime=garbage",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        err(&o).contains("aws:CurrentTime must be a date"),
+        "{}",
+        err(&o)
+    );
+}
+
+#[test]
+fn a_lone_cr_ends_a_line_for_positions() {
+    let d = tmp("cr");
+    std::fs::write(d.join("p.json"), "{\r\"Version\": \"2012-10-17\",\r\"Statement\": [\r{\"Effect\": \"Alow\", \"Action\": \"*\", \"Resource\": \"*\"}]}").unwrap();
+    let o = iamsim_in(&d, &["lint", "p.json"]);
+    assert!(out(&o).contains("p.json:4:"), "{}", out(&o));
+}
