@@ -794,3 +794,48 @@ fn a_lone_cr_ends_a_line_for_positions() {
     let o = iamsim_in(&d, &["lint", "p.json"]);
     assert!(out(&o).contains("p.json:4:"), "{}", out(&o));
 }
+
+#[test]
+fn a_case_file_on_standard_input_runs() {
+    let case = br#"{"tests":[{"name":"stdin","action":"s3:GetObject","expect":"implicitDeny"}]}"#;
+    let o = with_stdin(&["test", "-"], case);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    assert_eq!(out(&o).lines().last(), Some("1 passed, 0 failed"));
+}
+
+#[test]
+fn an_export_mixing_accounts_says_so_and_builds_device_arns_in_each_users_account() {
+    let d = tmp("mixed");
+    let doc = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:ListAllMyBuckets","Resource":"*"}]}"#;
+    let export = format!(
+        r#"{{"UserDetailList":[
+        {{"UserName":"a","Arn":"arn:aws:iam::111122223333:user/a","UserPolicyList":[{{"PolicyName":"p","PolicyDocument":{doc}}}]}},
+        {{"UserName":"b","Arn":"arn:aws:iam::444455556666:user/b","UserPolicyList":[{{"PolicyName":"p","PolicyDocument":{doc}}}]}}]}}"#
+    );
+    std::fs::write(d.join("e.json"), export).unwrap();
+    let o = iamsim_in(
+        &d,
+        &["account", "--auth-details", "e.json", "--format", "json"],
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(
+        v["notes"].as_array().unwrap().iter().any(|n| n
+            .as_str()
+            .unwrap()
+            .contains("mixes principals of 2 accounts")),
+        "{v}"
+    );
+    let b_lockout = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "b" && f["kind"] == "enrolment-lockout")
+        .expect("b cannot enrol");
+    assert!(
+        b_lockout["message"]
+            .as_str()
+            .unwrap()
+            .contains("arn:aws:iam::444455556666:mfa/b"),
+        "{b_lockout}"
+    );
+}
