@@ -254,7 +254,7 @@ impl TestResult {
 /// Compiles the scenario and evaluates the request of a test.
 pub fn run_test(t: &CaseTest) -> Result<TestResult, InputError> {
     let set = PolicySet::compile(&t.scenario.scenario)
-        .map_err(|e| InputError::at("", t.pos, &t.name, e.0))?;
+        .map_err(|e| InputError::at("", t.pos, &t.name, e.to_string()))?;
     let ctx = request_context(&set, &t.scenario.principal, &t.request);
     let req = Request {
         principal: &t.scenario.principal,

@@ -446,13 +446,28 @@ pub struct Scenario {
     pub settings: Settings,
 }
 
-/// A compile-time error (limits).
+/// Why a scenario does not compile.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CompileError(pub String);
+pub enum CompileError {
+    /// More SCP or RCP levels than the engine supports.
+    TooManyLevels {
+        /// SCP levels given.
+        scps: usize,
+        /// RCP levels given.
+        rcps: usize,
+        /// The most supported.
+        max: usize,
+    },
+}
 
 impl std::fmt::Display for CompileError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        match self {
+            CompileError::TooManyLevels { scps, rcps, max } => write!(
+                f,
+                "{scps} SCP and {rcps} RCP levels given: at most {max} are supported (an organization has at most 7)"
+            ),
+        }
     }
 }
 
@@ -513,9 +528,11 @@ impl PolicySet {
     /// Compiles a scenario.
     pub fn compile(s: &Scenario) -> Result<PolicySet, CompileError> {
         if s.scps.len() > MAX_LEVELS || s.rcps.len() > MAX_LEVELS {
-            return Err(CompileError(format!(
-                "at most {MAX_LEVELS} SCP/RCP levels are supported (an organization has at most 7)"
-            )));
+            return Err(CompileError::TooManyLevels {
+                scps: s.scps.len(),
+                rcps: s.rcps.len(),
+                max: MAX_LEVELS,
+            });
         }
         let mut set = PolicySet {
             policies: Vec::new(),

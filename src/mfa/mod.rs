@@ -672,11 +672,30 @@ pub struct AuditInput {
 
 /// Why an audit could not run.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AuditError(pub String);
+pub enum AuditError {
+    /// The principal is of a kind the audit does not cover (a service, a federated user, ...).
+    UnsupportedPrincipal {
+        /// Its ARN.
+        arn: String,
+        /// Its `aws:PrincipalType`.
+        kind: String,
+    },
+    /// The probe list is empty.
+    NoProbes,
+    /// The scenario does not compile.
+    Compile(crate::compile::CompileError),
+}
 
 impl fmt::Display for AuditError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        match self {
+            AuditError::UnsupportedPrincipal { arn, kind } => write!(
+                f,
+                "the MFA audit covers IAM users, the root user and role sessions; {arn} is a {kind} principal"
+            ),
+            AuditError::NoProbes => f.write_str("no actions to probe"),
+            AuditError::Compile(e) => write!(f, "{e}"),
+        }
     }
 }
 
@@ -736,11 +755,10 @@ pub fn presets_for(p: &Principal) -> Result<&'static [Preset], AuditError> {
         ]),
         PrincipalKind::Root => Ok(&[Console, ConsoleMfa, AccessKeys, Session, SessionMfa]),
         PrincipalKind::RoleSession { .. } => Ok(&[Role, RoleMfa, Service, ServiceMfa]),
-        _ => Err(AuditError(format!(
-            "the MFA audit covers IAM users, the root user and role sessions; {} is a {} principal",
-            p.arn,
-            p.principal_type()
-        ))),
+        _ => Err(AuditError::UnsupportedPrincipal {
+            arn: p.arn.clone(),
+            kind: p.principal_type().to_string(),
+        }),
     }
 }
 
@@ -764,7 +782,7 @@ pub(crate) struct Sets {
 
 impl Sets {
     fn push(&mut self, s: &Scenario, p: &Principal) -> Result<usize, AuditError> {
-        let compile = |s: &Scenario| PolicySet::compile(s).map_err(|e| AuditError(e.0));
+        let compile = |s: &Scenario| PolicySet::compile(s).map_err(AuditError::Compile);
         self.sets.push(compile(s)?);
         self.principals.push(p.clone());
         self.twins.push(None);
@@ -859,7 +877,7 @@ pub fn audit(input: &AuditInput) -> Result<MfaReport, AuditError> {
     let p = &input.principal;
     let presets = presets_for(p)?;
     if input.probes.is_empty() {
-        return Err(AuditError("no actions to probe".into()));
+        return Err(AuditError::NoProbes);
     }
     // The probes include sts:AssumeRole on a role and kms:Decrypt on a key. Without a trust or
     // key policy in the scenario, assume the common one that delegates to the account (AWS's
@@ -932,7 +950,7 @@ pub fn audit(input: &AuditInput) -> Result<MfaReport, AuditError> {
             PolicyKind::Identity,
             ParseOptions::default(),
         )
-        .map_err(|_| AuditError("internal: automation policy".into()))?;
+        .expect("the automation role's allow-all policy parses");
         let a = Scenario {
             identity: vec![allow_all],
             scps: sc.scps.clone(),
@@ -1123,6 +1141,9 @@ mod tests {
     fn federated_users_are_rejected_with_a_reason() {
         let p = Principal::parse("arn:aws:sts::111122223333:federated-user/bob").unwrap();
         let e = presets_for(&p).unwrap_err();
-        assert!(e.0.contains("FederatedUser"), "{e}");
+        assert!(
+            matches!(&e, AuditError::UnsupportedPrincipal { kind, .. } if kind == "FederatedUser"),
+            "{e}"
+        );
     }
 }
