@@ -225,8 +225,13 @@ impl Engine {
         Ok((principal, rs))
     }
 
-    /// Decides one request.
-    pub fn decide(&self, q: &Query) -> Result<Answer, Error> {
+    /// Builds the request context (inside, as `iamsim test` does), evaluates, and hands the
+    /// request, the bound context and the outcome to `f`.
+    fn run<T>(
+        &self,
+        q: &Query,
+        f: impl FnOnce(&Request<'_>, &crate::compile::Slots, Outcome) -> T,
+    ) -> Result<T, Error> {
         let (principal, rs) = self.prepare(q)?;
         let now = q.time.unwrap_or_else(crate::scenario::now_secs);
         let ctx = request_context_at(&self.set, &principal, &rs, now);
@@ -238,7 +243,12 @@ impl Engine {
             preset: rs.preset,
         };
         let outcome = self.set.evaluate(&req, &slots);
-        Ok(Answer {
+        Ok(f(&req, &slots, outcome))
+    }
+
+    /// Decides one request.
+    pub fn decide(&self, q: &Query) -> Result<Answer, Error> {
+        self.run(q, |_, _, outcome| Answer {
             decision: outcome.decision,
             statements: outcome
                 .statements
@@ -254,18 +264,9 @@ impl Engine {
     /// Decides one request and explains it (the text of `iamsim eval`: deciding statements,
     /// near misses with per-condition reasons, settings that mattered).
     pub fn explain(&self, q: &Query) -> Result<Explanation, Error> {
-        let (principal, rs) = self.prepare(q)?;
-        let now = q.time.unwrap_or_else(crate::scenario::now_secs);
-        let ctx = request_context_at(&self.set, &principal, &rs, now);
-        let slots = self.set.bind(&ctx);
-        let req = Request {
-            principal: &principal,
-            action: &rs.action,
-            resource: &rs.resource,
-            preset: rs.preset,
-        };
-        let outcome = self.set.evaluate(&req, &slots);
-        Ok(crate::report::explain(&self.set, &req, &slots, &outcome))
+        self.run(q, |req, slots, outcome| {
+            crate::report::explain(&self.set, req, slots, &outcome)
+        })
     }
 
     /// The MFA-enforcement audit of this scenario's principal (what `iamsim mfa` reports), with

@@ -416,16 +416,15 @@ fn _lint_text<'py>(
     aws_managed: bool,
     scp_legacy: bool,
 ) -> PyResult<Bound<'py, PyAny>> {
-    use iamsim::policy::quota::{guess_kind, size_warning};
-    use iamsim::policy::{parse_policy_text, ParseOptions, PolicyKind};
+    use iamsim::policy::{ParseOptions, PolicyKind};
     let kind = match kind {
-        "auto" => guess_kind(text),
-        "identity" => PolicyKind::Identity,
-        "boundary" => PolicyKind::Boundary,
-        "session" => PolicyKind::Session,
-        "scp" => PolicyKind::Scp,
-        "rcp" => PolicyKind::Rcp,
-        "resource" => PolicyKind::Resource,
+        "auto" => None,
+        "identity" => Some(PolicyKind::Identity),
+        "boundary" => Some(PolicyKind::Boundary),
+        "session" => Some(PolicyKind::Session),
+        "scp" => Some(PolicyKind::Scp),
+        "rcp" => Some(PolicyKind::Rcp),
+        "resource" => Some(PolicyKind::Resource),
         other => {
             return Err(PyValueError::new_err(format!(
                 "unknown policy kind \"{other}\"; known kinds: auto, identity, boundary, session, scp, rcp, resource"
@@ -436,36 +435,10 @@ fn _lint_text<'py>(
         scp_legacy,
         ..Default::default()
     };
-    let mut diags = match parse_policy_text(text, name, name, kind, opts) {
-        Ok((_, w)) => w,
-        Err(d) => d,
-    };
-    for d in diags
-        .iter_mut()
-        .filter(|d| d.code == "json-syntax-error" && d.help.is_none())
-    {
-        let offset = offset_of(text, d.line, d.column);
-        d.help = iamsim::scenario::first_contact_hint(text, offset).map(str::to_string);
-    }
-    diags.extend(size_warning(text, kind, name, aws_managed));
-    diags.sort_by_key(|d| (d.line, d.column));
+    // The same checks as `iamsim lint`, catalog included.
+    let diags = iamsim::catalog::lint::lint_document(text, name, kind, opts, aws_managed);
     let json = serde_json::to_string(&diags).map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
     json_loads(py, &json)
-}
-
-/// The byte offset of 1-based `line`/`column` (in characters) in `text`.
-fn offset_of(text: &str, line: u32, column: u32) -> usize {
-    let mut offset = 0;
-    for (n, l) in text.split_inclusive('\n').enumerate() {
-        if n + 1 == line as usize {
-            return offset
-                + l.char_indices()
-                    .nth(column.saturating_sub(1) as usize)
-                    .map_or(l.len(), |(i, _)| i);
-        }
-        offset += l.len();
-    }
-    text.len()
 }
 
 /// Reads a file as `iamsim` does (bounded, UTF-8 checked with its position).

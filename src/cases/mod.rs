@@ -315,16 +315,16 @@ pub fn collect_files(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, InputError> {
         if crate::io::read::is_stdin(p) {
             out.push(p.clone());
         } else if p.is_dir() {
-            let mut found = Vec::new();
-            walk(p, &mut found)
-                .map_err(|e| InputError::whole(&shown, format!("cannot read directory: {e}")))?;
+            let found = crate::io::paths::walk_files(p, &|f| {
+                f.extension().is_some_and(|x| x == "json") && is_case_file(f)
+            })
+            .map_err(|e| InputError::whole(&shown, format!("cannot read directory: {e}")))?;
             if found.is_empty() {
                 return Err(InputError::whole(
                     &shown,
                     "no case file here (a case file is a *.json object with \"tests\"): nothing to run",
                 ));
             }
-            found.sort();
             out.extend(found);
         } else if p.exists() {
             out.push(p.clone());
@@ -333,21 +333,6 @@ pub fn collect_files(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, InputError> {
         }
     }
     Ok(out)
-}
-
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    for e in std::fs::read_dir(dir)? {
-        let e = e?;
-        let p = e.path();
-        // file_type() does not follow symlinks: a symlinked directory is skipped.
-        let ft = e.file_type()?;
-        if ft.is_dir() {
-            walk(&p, out)?;
-        } else if p.extension().is_some_and(|x| x == "json") && is_case_file(&p) {
-            out.push(p);
-        }
-    }
-    Ok(())
 }
 
 /// Whether a JSON file found in a directory is a case file (an object with `tests`); policy and

@@ -37,6 +37,40 @@ pub const CODES: &[&str] = &[
 ];
 
 /// The catalog findings for a policy (none when the catalog is empty).
+/// Lints one policy document as `iamsim lint` does: validation (§6), the catalog checks, the
+/// lint-only rules and size quotas, hints for first-contact mistakes; sorted by position.
+/// `kind: None` guesses it (resource-based when a statement has a Principal).
+pub fn lint_document(
+    text: &str,
+    name: &str,
+    kind: Option<crate::policy::PolicyKind>,
+    opts: crate::policy::ParseOptions,
+    aws_managed: bool,
+) -> Vec<Diagnostic> {
+    use crate::policy::quota::{guess_kind, size_warning};
+    let kind = kind.unwrap_or_else(|| guess_kind(text));
+    let mut diags = match crate::policy::parse_policy_text(text, name, name, kind, opts) {
+        Ok((policy, mut w)) => {
+            // Checks against the catalog of AWS actions: warnings only.
+            w.extend(check(&policy));
+            w.extend(crate::policy::quota::lint_warnings(&policy));
+            w
+        }
+        Err(d) => d,
+    };
+    for d in diags
+        .iter_mut()
+        .filter(|d| d.code == "json-syntax-error" && d.help.is_none())
+    {
+        let offset = crate::json::offset_of(text, d.line, d.column);
+        d.help = crate::json::first_contact_hint(text, offset).map(str::to_string);
+    }
+    diags.extend(size_warning(text, kind, name, aws_managed));
+    diags.sort_by_key(|d| (d.line, d.column));
+    diags
+}
+
+/// The catalog checks of one parsed policy.
 pub fn check(policy: &Policy) -> Vec<Diagnostic> {
     let cat = catalog();
     let mut out = Vec::new();

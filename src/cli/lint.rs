@@ -2,10 +2,10 @@
 //! line with a caret, a help line, counts at the end.
 
 use super::{CmdResult, EXIT_FINDING, EXIT_INPUT, EXIT_OK};
+use iamsim::catalog::lint::lint_document;
 use iamsim::diag::{render_snippet, Diagnostic, Severity};
 use iamsim::io::Output;
-use iamsim::policy::quota::{guess_kind, size_warning};
-use iamsim::policy::{parse_policy_text, ParseOptions, PolicyKind};
+use iamsim::policy::{ParseOptions, PolicyKind};
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -68,21 +68,6 @@ fn paint(use_colour: bool) -> impl Fn(&str, &str) -> String {
     }
 }
 
-/// The byte offset of 1-based `line`/`column` (in characters) in `text`.
-fn offset_of(text: &str, line: u32, column: u32) -> usize {
-    let mut offset = 0;
-    for (n, l) in text.split_inclusive('\n').enumerate() {
-        if n + 1 == line as usize {
-            return offset
-                + l.char_indices()
-                    .nth(column.saturating_sub(1) as usize)
-                    .map_or(l.len(), |(i, _)| i);
-        }
-        offset += l.len();
-    }
-    text.len()
-}
-
 /// How many identical warnings (same code and message) are shown before the rest are counted.
 const REPEATS_SHOWN: usize = 3;
 
@@ -112,35 +97,19 @@ pub fn run(args: &LintArgs, out: &mut Output) -> CmdResult {
             }
         };
         let kind = match args.kind {
-            KindArg::Auto => guess_kind(&text),
-            KindArg::Identity => PolicyKind::Identity,
-            KindArg::Boundary => PolicyKind::Boundary,
-            KindArg::Session => PolicyKind::Session,
-            KindArg::Scp => PolicyKind::Scp,
-            KindArg::Rcp => PolicyKind::Rcp,
-            KindArg::Resource => PolicyKind::Resource,
+            KindArg::Auto => None,
+            KindArg::Identity => Some(PolicyKind::Identity),
+            KindArg::Boundary => Some(PolicyKind::Boundary),
+            KindArg::Session => Some(PolicyKind::Session),
+            KindArg::Scp => Some(PolicyKind::Scp),
+            KindArg::Rcp => Some(PolicyKind::Rcp),
+            KindArg::Resource => Some(PolicyKind::Resource),
         };
         let opts = ParseOptions {
             scp_legacy: args.scp_legacy,
             ..Default::default()
         };
-        let mut diags = match parse_policy_text(&text, &name, &name, kind, opts) {
-            Ok((policy, mut w)) => {
-                // Checks against the catalog of AWS actions: warnings only.
-                w.extend(iamsim::catalog::lint::check(&policy));
-                w.extend(iamsim::policy::quota::lint_warnings(&policy));
-                w
-            }
-            Err(d) => d,
-        };
-        for d in diags
-            .iter_mut()
-            .filter(|d| d.code == "json-syntax-error" && d.help.is_none())
-        {
-            let offset = offset_of(&text, d.line, d.column);
-            d.help = iamsim::scenario::first_contact_hint(&text, offset).map(str::to_string);
-        }
-        diags.extend(size_warning(&text, kind, &name, args.aws_managed));
+        let mut diags = lint_document(&text, &name, kind, opts, args.aws_managed);
         diags.retain(|d| d.is_error() || !args.allow.iter().any(|c| c == d.code));
         diags.sort_by_key(|d| (d.line, d.column));
         let mut seen: rustc_hash::FxHashMap<(&'static str, String), usize> = Default::default();

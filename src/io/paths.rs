@@ -119,6 +119,33 @@ impl Roots {
     }
 }
 
+/// The regular files below `dir` that `keep` accepts, sorted. Directory symlinks are not
+/// followed (a loop would list the same files again and again, or forever).
+pub fn walk_files(dir: &Path, keep: &dyn Fn(&Path) -> bool) -> std::io::Result<Vec<PathBuf>> {
+    fn walk(
+        dir: &Path,
+        keep: &dyn Fn(&Path) -> bool,
+        out: &mut Vec<PathBuf>,
+    ) -> std::io::Result<()> {
+        for e in std::fs::read_dir(dir)? {
+            let e = e?;
+            let p = e.path();
+            // file_type() does not follow symlinks: a symlinked directory is skipped.
+            let ft = e.file_type()?;
+            if ft.is_dir() {
+                walk(&p, keep, out)?;
+            } else if ft.is_file() && keep(&p) {
+                out.push(p);
+            }
+        }
+        Ok(())
+    }
+    let mut out = Vec::new();
+    walk(dir, keep, &mut out)?;
+    out.sort();
+    Ok(out)
+}
+
 /// Removes `.` and `dir/..` components lexically, so labels read `testdata/policies/p.json`
 /// rather than `testdata/cases/../policies/p.json`.
 pub fn normalize(p: &Path) -> PathBuf {

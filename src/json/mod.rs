@@ -222,6 +222,40 @@ pub fn parse_with(text: &str, limits: Limits) -> Result<Json, JsonError> {
     Ok(v)
 }
 
+/// A hint for a JSON syntax error at byte `at` of `text`.
+pub fn first_contact_hint(text: &str, at: usize) -> Option<&'static str> {
+    let c = text.get(at..).and_then(|t| t.chars().next());
+    if matches!(c, Some('\u{201c}' | '\u{201d}' | '\u{2018}' | '\u{2019}')) {
+        return Some("this is a curly quote: JSON needs straight quotes (\")");
+    }
+    let head = text.trim_start_matches('\u{feff}').trim_start();
+    if head.starts_with("---")
+        || head.lines().next().is_some_and(|l| {
+            let l = l.trim();
+            !l.starts_with(['{', '[', '"']) && l.contains(": ")
+        })
+    {
+        return Some("iamsim reads JSON, and this looks like YAML: convert it (e.g. yq -o json)");
+    }
+    None
+}
+
+/// The byte offset of 1-based `line`/`column` (in characters) in `text`: where a diagnostic
+/// points, for [`first_contact_hint`].
+pub fn offset_of(text: &str, line: u32, column: u32) -> usize {
+    let mut offset = 0;
+    for (n, l) in text.split_inclusive('\n').enumerate() {
+        if n + 1 == line as usize {
+            return offset
+                + l.char_indices()
+                    .nth(column.saturating_sub(1) as usize)
+                    .map_or(l.len(), |(i, _)| i);
+        }
+        offset += l.len();
+    }
+    text.len()
+}
+
 /// The line and column of byte `offset` in `bytes` (lines end at LF, CRLF or a lone CR; columns
 /// count characters), for errors found outside the reader such as invalid UTF-8.
 pub fn pos_at(bytes: &[u8], offset: usize) -> Pos {

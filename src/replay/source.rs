@@ -23,14 +23,16 @@ pub fn input_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, InputError> {
             out.push(p.clone());
             continue;
         }
-        let mut found = Vec::new();
-        walk(p, &mut found).map_err(|e| {
+        let found = crate::io::paths::walk_files(p, &|f| {
+            let name = f.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            name.ends_with(".json") || name.ends_with(".jsonl") || name.ends_with(".gz")
+        })
+        .map_err(|e| {
             InputError::whole(
                 &p.display().to_string(),
                 format!("cannot read directory: {e}"),
             )
         })?;
-        found.sort();
         if found.is_empty() {
             return Err(InputError::whole(
                 &p.display().to_string(),
@@ -40,23 +42,6 @@ pub fn input_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, InputError> {
         out.extend(found);
     }
     Ok(out)
-}
-
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    for e in std::fs::read_dir(dir)? {
-        let e = e?;
-        let p = e.path();
-        let ft = e.file_type()?;
-        if ft.is_dir() {
-            walk(&p, out)?;
-        } else if ft.is_file() {
-            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            if name.ends_with(".json") || name.ends_with(".jsonl") || name.ends_with(".gz") {
-                out.push(p);
-            }
-        }
-    }
-    Ok(())
 }
 
 /// Reads one file's bytes, decompressing gzip. A truncated or damaged gzip stream returns the

@@ -77,23 +77,7 @@ pub fn parse_json_text(text: &str, shown: &str) -> Result<Json, InputError> {
     Ok(j)
 }
 
-/// A hint for a JSON syntax error at byte `at` of `text`.
-pub fn first_contact_hint(text: &str, at: usize) -> Option<&'static str> {
-    let c = text.get(at..).and_then(|t| t.chars().next());
-    if matches!(c, Some('\u{201c}' | '\u{201d}' | '\u{2018}' | '\u{2019}')) {
-        return Some("this is a curly quote: JSON needs straight quotes (\")");
-    }
-    let head = text.trim_start_matches('\u{feff}').trim_start();
-    if head.starts_with("---")
-        || head.lines().next().is_some_and(|l| {
-            let l = l.trim();
-            !l.starts_with(['{', '[', '"']) && l.contains(": ")
-        })
-    {
-        return Some("iamsim reads JSON, and this looks like YAML: convert it (e.g. yq -o json)");
-    }
-    None
-}
+pub use crate::json::{first_contact_hint, offset_of};
 
 /// Expands a glob pattern (or returns the path itself when it has no wildcard); a pattern that
 /// matches nothing is an error, never an empty list.
