@@ -7,6 +7,7 @@ use iamsim::compile::PolicySet;
 use iamsim::diag::InputError;
 use iamsim::io::Output;
 use iamsim::policy::PolicyKind;
+use iamsim::replay::run::{Proposed, Resolver};
 use iamsim::replay::{source, Summary};
 use iamsim::values::Wildcard;
 use std::io::Write;
@@ -65,17 +66,6 @@ pub struct ReplayArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
-}
-
-/// Where each event's policies come from.
-enum Resolver {
-    /// One scenario for every caller.
-    Scenario(Box<PolicySet>, Box<Proposed>),
-    /// Each caller's own policies from an account export.
-    Export(
-        Box<iamsim::replay::ExportPolicies>,
-        Option<Box<iamsim::replay::ExportPolicies>>,
-    ),
 }
 
 /// Builds the export-based resolver: the baseline from the export and the SCP levels, the
@@ -183,12 +173,6 @@ fn add_scps(
     Ok(())
 }
 
-/// The proposed policy sets: one for every caller, and one per caller pattern.
-struct Proposed {
-    all: Option<PolicySet>,
-    patterns: Vec<(Wildcard, PolicySet)>,
-}
-
 fn build(args: &ReplayArgs) -> Result<(PolicySet, Proposed), CliError> {
     let (built, _) = args.scenario.build(&[])?;
     super::warn_all(&built.notes);
@@ -243,65 +227,6 @@ fn build(args: &ReplayArgs) -> Result<(PolicySet, Proposed), CliError> {
     ))
 }
 
-/// Records per chunk handed to the workers.
-const CHUNK: usize = 8192;
-
-/// Parses, maps and evaluates one part of a chunk: its summary and its JSON Lines output.
-fn work(
-    resolver: &Resolver,
-    shown: &str,
-    part: Vec<(usize, source::RawRecord<'_>)>,
-    jsonl: bool,
-) -> (Summary, String) {
-    let mut summary = Summary::default();
-    let mut text = String::new();
-    for (index, raw) in part {
-        let rec = raw.parse();
-        let caller = rec
-            .as_ref()
-            .ok()
-            .and_then(|v| v.pointer("/userIdentity/arn"))
-            .and_then(|a| a.as_str())
-            .unwrap_or("")
-            .to_string();
-        let record = rec.as_ref().map_err(String::as_str);
-        let result = match resolver {
-            // The proposed set for this caller: the first pattern naming it, else the general one.
-            Resolver::Scenario(baseline, proposed) => {
-                let set = proposed
-                    .patterns
-                    .iter()
-                    .find(|(w, _)| w.matches(&caller))
-                    .map(|(_, s)| s)
-                    .or(proposed.all.as_ref());
-                summary.record_with(baseline, set, shown, index, record)
-            }
-            // The caller's own policies, compiled once per principal.
-            Resolver::Export(base, prop) => {
-                let p = prop.as_ref().and_then(|p| p.set_for(&caller).ok());
-                let b = base.set_for(&caller);
-                let sets = b
-                    .as_ref()
-                    .map(|b| (&**b, p.as_deref()))
-                    .map_err(Clone::clone);
-                summary.record_sets(sets, shown, index, record)
-            }
-        };
-        if !jsonl {
-            continue;
-        }
-        match (result, &rec) {
-            (Some(r), _) => text.push_str(&serde_json::to_string(&r).unwrap_or_default()),
-            (None, Err(e)) => text.push_str(
-                &serde_json::json!({"file": shown, "index": index, "error": e}).to_string(),
-            ),
-            (None, Ok(_)) => continue,
-        }
-        text.push('\n');
-    }
-    (summary, text)
-}
-
 /// Runs the subcommand.
 pub fn run(args: &ReplayArgs, out: &mut Output) -> CmdResult {
     let resolver = if args.auth_details.is_empty() {
@@ -330,47 +255,16 @@ pub fn run(args: &ReplayArgs, out: &mut Output) -> CmdResult {
         if let Some(d) = damage {
             damaged.push(d);
         }
-        let mut records = source::records(&bytes, &shown)?;
-        let mut index = 0usize;
-        // Records go to the workers in chunks; each part of a chunk is parsed, mapped and
-        // evaluated on its own thread, and the parts are written back in input order.
-        loop {
-            let mut chunk = Vec::with_capacity(CHUNK);
-            while chunk.len() < CHUNK {
-                match records.next_raw() {
-                    Some(r) => {
-                        chunk.push((index, r));
-                        index += 1;
-                    }
-                    None => break,
-                }
-            }
-            if chunk.is_empty() {
-                break;
-            }
-            let per = chunk.len().div_ceil(jobs);
-            let mut parts: Vec<Vec<(usize, source::RawRecord<'_>)>> = Vec::new();
-            let mut it = chunk.into_iter().peekable();
-            while it.peek().is_some() {
-                parts.push(it.by_ref().take(per).collect());
-            }
-            let resolver = &resolver;
-            let shown = shown.as_str();
-            let outputs: Vec<(Summary, String)> = std::thread::scope(|sc| {
-                let handles: Vec<_> = parts
-                    .into_iter()
-                    .map(|part| sc.spawn(move || work(resolver, shown, part, jsonl)))
-                    .collect();
-                handles
-                    .into_iter()
-                    .map(|h| h.join().unwrap_or_default())
-                    .collect()
-            });
-            for (part, text) in outputs {
-                summary.merge(part);
-                out.write_all(text.as_bytes())?;
-            }
-        }
+        let records = source::records(&bytes, &shown)?;
+        iamsim::replay::run::replay_file(
+            &resolver,
+            &shown,
+            records,
+            jobs,
+            jsonl,
+            &mut summary,
+            &mut |t| out.write_all(t.as_bytes()),
+        )?;
     }
     match args.format {
         Format::Text => out.write_all(summary.to_text(with_change).as_bytes())?,

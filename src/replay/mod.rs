@@ -11,6 +11,7 @@
 //!   compiled once) and aggregates the summary.
 
 pub mod event;
+pub mod run;
 pub mod source;
 
 use crate::compile::PolicySet;
