@@ -550,3 +550,18 @@ fn a_key_given_twice_on_a_line_is_an_error_record() {
     );
     assert!(lines[2].contains("\"decision\""), "{}", lines[2]);
 }
+
+#[test]
+fn the_summary_says_how_many_lines_took_the_full_path() {
+    // Two well-formed lines (fast path) and one with an escape in a value (full path).
+    let input = b"{\"action\":\"s3:GetObject\"}\n{\"action\":\"s3:ListAllMyBuckets\",\"context\":\"console\"}\n{\"action\":\"s3:GetObject\",\"resource\":\"arn:aws:s3:::b/\\u0041\"}\n";
+    let o = batch(
+        &["--scenario", mfa_scenario().to_str().unwrap()],
+        Some(input),
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("3 lines:") && err.contains("; 1 on the full path;"),
+        "{err}"
+    );
+}

@@ -169,12 +169,13 @@ pub fn run(args: &BatchArgs) -> i32 {
     if !quiet {
         let secs = started.elapsed().as_secs_f64();
         eprintln!(
-            "iamsim batch: {} lines: {} allowed, {} explicitDeny, {} implicitDeny, {} errors; {:.2} s, {:.0} lines/s",
+            "iamsim batch: {} lines: {} allowed, {} explicitDeny, {} implicitDeny, {} errors; {} on the full path; {:.2} s, {:.0} lines/s",
             stats.lines,
             stats.allowed,
             stats.explicit_deny,
             stats.implicit_deny,
             stats.errors,
+            stats.slow_path,
             secs,
             stats.lines as f64 / secs.max(1e-9)
         );
