@@ -197,15 +197,15 @@ impl InputError {
 
 impl fmt::Display for InputError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let file = crate_term(&self.file);
-        let message = crate_term(&self.message);
+        let file = term(&self.file);
+        let message = term(&self.message);
         if self.pos.line == 0 {
             write!(f, "{file}: {message}")?;
         } else {
             write!(f, "{file}:{}:{}: {message}", self.pos.line, self.pos.col)?;
         }
         if !self.path.is_empty() {
-            write!(f, " (at {})", crate_term(&self.path))?;
+            write!(f, " (at {})", term(&self.path))?;
         }
         Ok(())
     }
@@ -213,22 +213,23 @@ impl fmt::Display for InputError {
 
 impl std::error::Error for InputError {}
 
-/// Control characters in text that came from input, shown as `\u{..}` (errors go to a terminal).
-fn crate_term(s: &str) -> std::borrow::Cow<'_, str> {
-    if !s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+/// `s` with control characters (C0, C1, DEL; not newline or tab) written as `\u{1b}`: text
+/// from input files printed to a terminal cannot drive it. The one terminal escape
+/// (`io::term` is this function).
+pub fn term(s: &str) -> std::borrow::Cow<'_, str> {
+    let is_control = |c: char| c.is_control() && c != '\n' && c != '\t';
+    if !s.chars().any(is_control) {
         return std::borrow::Cow::Borrowed(s);
     }
-    std::borrow::Cow::Owned(
-        s.chars()
-            .map(|c| {
-                if c.is_control() && c != '\n' && c != '\t' {
-                    format!("\\u{{{:x}}}", c as u32)
-                } else {
-                    c.to_string()
-                }
-            })
-            .collect(),
-    )
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if is_control(c) {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// How many characters of a source line a snippet shows around the column: a minified one-line
@@ -250,14 +251,14 @@ pub fn render_snippet(
     let mut s = format!(
         "{}: {}\n",
         paint(style, &format!("{label}[{}]", d.code)),
-        crate_term(&d.message)
+        term(&d.message)
     );
     if d.line == 0 {
-        s.push_str(&format!("  --> {}\n", crate_term(&d.file)));
+        s.push_str(&format!("  --> {}\n", term(&d.file)));
     } else {
         s.push_str(&format!(
             "  --> {}:{}:{}\n",
-            crate_term(&d.file),
+            term(&d.file),
             d.line,
             d.column
         ));
@@ -291,10 +292,10 @@ pub fn render_snippet(
         ));
     }
     if !d.path.is_empty() {
-        s.push_str(&format!("  = at {}\n", crate_term(&d.path)));
+        s.push_str(&format!("  = at {}\n", term(&d.path)));
     }
     if let Some(h) = &d.help {
-        s.push_str(&format!("  = help: {}\n", crate_term(h)));
+        s.push_str(&format!("  = help: {}\n", term(h)));
     }
     s
 }

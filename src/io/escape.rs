@@ -5,27 +5,7 @@
 //! JUnit XML ill-formed. Terminal text escapes C0/C1 controls and DEL as `\u{..}`; XML escapes
 //! markup and replaces the characters XML 1.0 cannot carry at all.
 
-use std::borrow::Cow;
-
-fn is_control(c: char) -> bool {
-    (c.is_control() && c != '\n' && c != '\t') || c == '\u{7f}'
-}
-
-/// `s` with control characters written as `\u{1b}` (newline and tab are kept).
-pub fn term(s: &str) -> Cow<'_, str> {
-    if !s.chars().any(is_control) {
-        return Cow::Borrowed(s);
-    }
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        if is_control(c) {
-            out.push_str(&format!("\\u{{{:x}}}", c as u32));
-        } else {
-            out.push(c);
-        }
-    }
-    Cow::Owned(out)
-}
+pub use crate::diag::term;
 
 /// `s` escaped for an XML attribute or text node: `& < > " '` as entities, characters XML 1.0
 /// forbids (controls other than tab, newline, carriage return) as `\u{..}` text.
@@ -51,6 +31,7 @@ pub fn xml(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::borrow::Cow;
 
     #[test]
     fn escape_sequences_are_shown_not_executed() {

@@ -13,7 +13,7 @@
 
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 enum Sink {
     Stdout(BufWriter<io::Stdout>),
@@ -84,12 +84,6 @@ impl Output {
     /// No terminal filtering (JSON Lines in bulk, where serde already escapes controls).
     pub fn raw(mut self) -> Output {
         self.filter = false;
-        self
-    }
-
-    /// Forces colour off (for `--color never`, JSON and other machine formats).
-    pub fn without_colour(mut self) -> Output {
-        self.colour = false;
         self
     }
 
@@ -246,11 +240,6 @@ pub fn same_file(a: &Path, b: &Path) -> bool {
         (Ok(x), Ok(y)) => x.dev() == y.dev() && x.ino() == y.ino(),
         _ => false,
     }
-}
-
-/// Paths as given, for messages.
-pub fn shown(paths: &[PathBuf]) -> Vec<&Path> {
-    paths.iter().map(PathBuf::as_path).collect()
 }
 
 #[cfg(test)]

@@ -65,16 +65,20 @@ pub fn parse_json_text(text: &str, shown: &str) -> Result<Json, InputError> {
         max_bytes: crate::io::DEFAULT_INPUT_LIMIT as usize,
         ..Default::default()
     };
-    let j = json::parse_with(text, limits).map_err(|e| {
-        let mut msg = e.message;
-        if let Some(h) = first_contact_hint(text, e.pos.offset) {
-            msg.push_str("; ");
-            msg.push_str(h);
-        }
-        InputError::at(shown, e.pos, "", msg)
-    })?;
+    let j = json::parse_with(text, limits).map_err(|e| json_error(text, shown, e))?;
     reject_duplicate_keys(&j, shown)?;
     Ok(j)
+}
+
+/// A JSON syntax error in `text` (named `shown`) as an input error, with the hint for the
+/// mistakes people make first (a YAML file, curly quotes) when one applies.
+pub fn json_error(text: &str, shown: &str, e: json::JsonError) -> InputError {
+    let mut msg = e.message;
+    if let Some(h) = first_contact_hint(text, e.pos.offset) {
+        msg.push_str("; ");
+        msg.push_str(h);
+    }
+    InputError::at(shown, e.pos, "", msg)
 }
 
 pub use crate::json::{first_contact_hint, offset_of};

@@ -58,14 +58,8 @@ impl PolicyLoader {
         }
         let shown = path.display().to_string();
         let text = crate::io::read_text(path, self.options.limits.max_bytes as u64)?;
-        let j = json::parse_with(&text, json_limits(&self.options)).map_err(|e| {
-            let mut msg = e.message;
-            if let Some(h) = super::first_contact_hint(&text, e.pos.offset) {
-                msg.push_str("; ");
-                msg.push_str(h);
-            }
-            InputError::at(&shown, e.pos, "", msg)
-        })?;
+        let j = json::parse_with(&text, json_limits(&self.options))
+            .map_err(|e| super::json_error(&text, &shown, e))?;
         let (p, w) =
             parse_policy(&j, &shown, &shown, kind, self.options).map_err(|ds| rejected(&ds))?;
         self.warnings.extend(w);
