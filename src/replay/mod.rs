@@ -18,7 +18,7 @@ use crate::compile::PolicySet;
 use crate::context::Principal;
 use crate::eval::{Decision, Outcome, Request};
 use crate::scenario::{request_context_at, RequestSpec};
-use event::{EventKind, MappedEvent, Mapping, Observed};
+use event::{EventKind, Mapping, Observed};
 use std::collections::BTreeMap;
 
 /// One event's result.
@@ -105,19 +105,14 @@ pub struct Summary {
     pub console_sign_ins_without_mfa: BTreeMap<String, u64>,
 }
 
-fn decide(set: &PolicySet, p: &Principal, e: &MappedEvent) -> Outcome {
-    let rs = RequestSpec {
-        action: e.action.clone(),
-        resource: e.resource.clone(),
-        preset: e.preset,
-        keys: e.keys.clone(),
-    };
-    let ctx = request_context_at(set, p, &rs, crate::scenario::now_secs());
+/// One request under one policy set (`now` only matters for events without an `eventTime`).
+fn decide(set: &PolicySet, p: &Principal, rs: &RequestSpec, now: i64) -> Outcome {
+    let ctx = request_context_at(set, p, rs, now);
     let req = Request {
         principal: p,
-        action: &e.action,
-        resource: &e.resource,
-        preset: e.preset,
+        action: &rs.action,
+        resource: &rs.resource,
+        preset: rs.preset,
     };
     set.evaluate(&req, &set.bind(&ctx))
 }
@@ -247,7 +242,15 @@ impl Summary {
             Mapping::Exact => self.exact += 1,
             _ => self.approximate += 1,
         }
-        let base = decide(baseline, principal, &e);
+        // The request is built once and decided under the baseline and the proposed set.
+        let rs = RequestSpec {
+            action: e.action.clone(),
+            resource: e.resource.clone(),
+            preset: e.preset,
+            keys: e.keys.clone(),
+        };
+        let now = crate::scenario::now_secs();
+        let base = decide(baseline, principal, &rs, now);
         r.baseline = Some(base.decision);
         r.baseline_statements = labels(baseline, &base);
         // Group role sessions by role: build-812 and build-813 are the same automation.
@@ -281,7 +284,7 @@ impl Summary {
             *self.without_mfa.entry(who.clone()).or_default() += 1;
         }
         if let Some(set) = proposed {
-            let prop = decide(set, principal, &e);
+            let prop = decide(set, principal, &rs, now);
             r.proposed = Some(prop.decision);
             r.proposed_statements = labels(set, &prop);
             let was = base.decision == Decision::Allowed;
