@@ -693,7 +693,9 @@ fn write_blocks<W: Write + ?Sized>(
             let _ = free.send(job);
         }
     }
-    Ok((stats, false))
+    // The reader and the workers also watch the flag: when they stop first, the channel closes
+    // before this loop sees the flag, and the run was still interrupted.
+    Ok((stats, control.cancelled()))
 }
 
 #[cfg(test)]
