@@ -263,34 +263,9 @@ pub fn render_snippet(
             d.column
         ));
     }
-    if let Some(line) = source_line(source, d.line) {
-        let chars: Vec<char> = line.chars().collect();
-        let col = (d.column.max(1) as usize - 1).min(chars.len());
-        // Window: up to half the width before the column, the rest after.
-        let start = col.saturating_sub(SNIPPET_WIDTH / 2);
-        let end = (start + SNIPPET_WIDTH).min(chars.len());
-        let mut shown: String = chars[start..end]
-            .iter()
-            .map(|&c| if c.is_control() && c != '\t' { '?' } else { c })
-            .collect();
-        let mut caret_pad: String = chars[start..col]
-            .iter()
-            .map(|&c| if c == '\t' { '\t' } else { ' ' })
-            .collect();
-        if start > 0 {
-            shown.insert(0, '…');
-            caret_pad.insert(0, ' ');
-        }
-        if end < chars.len() {
-            shown.push('…');
-        }
-        let num = d.line.to_string();
-        let pad = " ".repeat(num.len());
-        s.push_str(&format!(
-            "{pad} |\n{num} | {shown}\n{pad} | {caret_pad}{}\n",
-            paint(style, "^")
-        ));
-    }
+    s.push_str(&source_excerpt(source, d.line, d.column, &|t| {
+        paint(style, t)
+    }));
     if !d.path.is_empty() {
         s.push_str(&format!("  = at {}\n", term(&d.path)));
     }
@@ -298,6 +273,46 @@ pub fn render_snippet(
         s.push_str(&format!("  = help: {}\n", term(h)));
     }
     s
+}
+
+/// The source line `line` of `source` windowed around `column` ([`SNIPPET_WIDTH`] characters),
+/// with a caret under the column, as three lines (`  |`, `3 | text`, `  |   ^`); empty when the
+/// line does not exist. `paint_caret` colours the caret.
+pub fn source_excerpt(
+    source: &str,
+    line: u32,
+    column: u32,
+    paint_caret: &dyn Fn(&str) -> String,
+) -> String {
+    let Some(text) = source_line(source, line) else {
+        return String::new();
+    };
+    let chars: Vec<char> = text.chars().collect();
+    let col = (column.max(1) as usize - 1).min(chars.len());
+    // Window: up to half the width before the column, the rest after.
+    let start = col.saturating_sub(SNIPPET_WIDTH / 2);
+    let end = (start + SNIPPET_WIDTH).min(chars.len());
+    let mut shown: String = chars[start..end]
+        .iter()
+        .map(|&c| if c.is_control() && c != '\t' { '?' } else { c })
+        .collect();
+    let mut caret_pad: String = chars[start..col]
+        .iter()
+        .map(|&c| if c == '\t' { '\t' } else { ' ' })
+        .collect();
+    if start > 0 {
+        shown.insert(0, '…');
+        caret_pad.insert(0, ' ');
+    }
+    if end < chars.len() {
+        shown.push('…');
+    }
+    let num = line.to_string();
+    let pad = " ".repeat(num.len());
+    format!(
+        "{pad} |\n{num} | {shown}\n{pad} | {caret_pad}{}\n",
+        paint_caret("^")
+    )
 }
 
 /// Line `n` (1-based) of `source`; lines end at LF, CRLF or a lone CR.

@@ -839,3 +839,48 @@ fn an_export_mixing_accounts_says_so_and_builds_device_arns_in_each_users_accoun
         "{b_lockout}"
     );
 }
+
+#[test]
+fn a_positioned_error_shows_its_source_line_with_a_caret_in_every_subcommand() {
+    let d = tmp("snippet");
+    // A minified one-line policy, 6 KB wide, with a bad Effect far to the right.
+    let filler: String = (0..200)
+        .map(|i| format!(r#"{{"Effect":"Allow","Action":"s3:Get{i}","Resource":"*"}},"#))
+        .collect();
+    let policy = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{filler}{{"Effect":"Alow","Action":"s3:*","Resource":"*"}}]}}"#
+    );
+    std::fs::write(d.join("p.json"), &policy).unwrap();
+    let scenario = r#"{"identity_policies": [{"file": "p.json"}]}"#;
+    std::fs::write(d.join("s.json"), scenario).unwrap();
+    for args in [
+        vec!["eval", "--scenario", "s.json", "--action", "s3:GetObject"],
+        vec!["mfa", "--scenario", "s.json"],
+        vec!["batch", "--scenario", "s.json", "/dev/null"],
+    ] {
+        let o = iamsim_in(&d, &args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", err(&o));
+        let e = err(&o);
+        let lines: Vec<&str> = e.lines().collect();
+        let src = lines
+            .iter()
+            .find(|l| l.starts_with("1 | "))
+            .unwrap_or_else(|| panic!("{args:?}: no source line in {e}"));
+        assert!(src.chars().count() < 120, "{args:?}: not windowed: {src}");
+        let caret = lines.iter().find(|l| l.trim_end().ends_with('^')).unwrap();
+        let at = caret.chars().count() - 1;
+        let under: String = src.chars().skip(at).take(6).collect();
+        assert_eq!(
+            under, "\"Alow\"",
+            "{args:?}: caret not under the value: {e}"
+        );
+    }
+    // Standard input cannot be read twice: the message stands alone, and nothing hangs.
+    let o = with_stdin(
+        &["eval", "--scenario", "-", "--action", "s3:GetObject"],
+        br#"{"identity_policies": [{"Version":"2012-10-17","Statement":[{"Effect":"Alow"}]}]}"#,
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(err(&o).contains("error: -:1:"), "{}", err(&o));
+    assert!(!err(&o).contains("1 | "), "{}", err(&o));
+}

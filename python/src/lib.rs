@@ -2,7 +2,7 @@
 //! (`Engine`, `Query`, `Preset`, `Error`), the batch worker (through the one adapter in
 //! `jsonl.rs`) and the policy reader for `lint`; the Python package `iamsim` re-exports it.
 
-use iamsim::context::Preset;
+use iamsim::Preset;
 use iamsim::{Engine, Query};
 use pyo3::exceptions::{PyOSError, PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -133,7 +133,7 @@ impl Scenario {
     /// A scenario file; `{"file"}` references are relative to it.
     #[staticmethod]
     fn from_file(py: Python<'_>, path: PathBuf) -> PyResult<Scenario> {
-        let text = iamsim::io::read_text(&path, iamsim::io::DEFAULT_INPUT_LIMIT)
+        let text = iamsim::read_text(&path, iamsim::DEFAULT_INPUT_LIMIT)
             .map_err(|e| input_error(py, &e))?;
         let engine = py
             .detach(|| compile(&text, Some(&path)))
@@ -416,7 +416,7 @@ fn _lint_text<'py>(
     aws_managed: bool,
     scp_legacy: bool,
 ) -> PyResult<Bound<'py, PyAny>> {
-    use iamsim::policy::{ParseOptions, PolicyKind};
+    use iamsim::{ParseOptions, PolicyKind};
     let kind = match kind {
         "auto" => None,
         "identity" => Some(PolicyKind::Identity),
@@ -444,7 +444,7 @@ fn _lint_text<'py>(
 /// Reads a file as `iamsim` does (bounded, UTF-8 checked with its position).
 #[pyfunction]
 fn _read_text(py: Python<'_>, path: PathBuf) -> PyResult<String> {
-    iamsim::io::read_text(&path, iamsim::io::DEFAULT_INPUT_LIMIT).map_err(|e| {
+    iamsim::read_text(&path, iamsim::DEFAULT_INPUT_LIMIT).map_err(|e| {
         if e.pos.line == 0 {
             PyOSError::new_err(e.to_string())
         } else {
@@ -459,7 +459,7 @@ fn _iamsim(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Evaluation>()?;
     m.add_class::<arrow::ArrowBatch>()?;
     m.add("InputError", m.py().get_type::<InputError>())?;
-    let presets: Vec<&str> = iamsim::context::PRESETS.iter().map(|(_, n)| *n).collect();
+    let presets: Vec<&str> = iamsim::PRESETS.iter().map(|(_, n)| *n).collect();
     m.add("PRESETS", pyo3::types::PyTuple::new(m.py(), presets)?)?;
     m.add_function(wrap_pyfunction!(mfa_audit, m)?)?;
     m.add_function(wrap_pyfunction!(_lint_text, m)?)?;

@@ -82,7 +82,7 @@ fn report_csv(text: &str, file: &str) -> Result<String, InputError> {
     Ok(decoded)
 }
 
-/// Parses the report (see [`report_csv`] for the forms accepted). The CSV is read by the `csv`
+/// Parses the report (see `report_csv` for the forms accepted). The CSV is read by the `csv`
 /// crate: quoted fields may hold commas and newlines, and CRLF, LF or a lone CR end a row. A
 /// row whose field count differs from the header's is an error naming its line: reading the
 /// missing columns as `false` would make a finding disappear.

@@ -7,7 +7,7 @@
 //!
 //! The per-line work is kept small:
 //! * a request context per (principal, preset) is built and bound once
-//!   ([`PolicySet::principal_context`] + [`PolicySet::bind`]) and kept as a template [`Slots`];
+//!   ([`PolicySet::principal_context`] + [`PolicySet::bind`]) and kept as a template `Slots`;
 //!   the keys that depend on the line's resource (`aws:ResourceAccount`) are written into the
 //!   working copy per line, only when a policy refers to them;
 //! * a line is read by a scanner that borrows from the input and accepts only the plain shape

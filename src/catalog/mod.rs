@@ -778,12 +778,12 @@ mod tests {
                 continue;
             }
             assert!(
-                crate::policy::is_global_condition_key(k.name),
+                crate::policy::parse::is_global_condition_key(k.name),
                 "{} is missing from policy/parse.rs WELL_KNOWN_KEYS",
                 k.name
             );
             assert_eq!(
-                crate::policy::is_multivalued_global_key(k.name),
+                crate::policy::parse::is_multivalued_global_key(k.name),
                 k.multivalued,
                 "{}: multivalued in one list only",
                 k.name

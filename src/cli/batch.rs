@@ -64,7 +64,7 @@ pub fn run(args: &BatchArgs) -> i32 {
     let (set, principal) = match load_scenario(&args.scenario, args.warnings) {
         Ok(x) => x,
         Err(e) => {
-            eprintln!("error: {e}");
+            crate::cli::print_error(&e);
             return EXIT_INPUT;
         }
     };
@@ -192,10 +192,10 @@ pub fn run(args: &BatchArgs) -> i32 {
 fn load_scenario(
     path: &Path,
     warnings: bool,
-) -> Result<(PolicySet, iamsim::context::Principal), String> {
+) -> Result<(PolicySet, iamsim::context::Principal), crate::cli::CliError> {
     let mut b = crate::cli::builder();
-    b.file(path).map_err(|e| e.to_string())?;
-    let built = b.build().map_err(|e| e.to_string())?;
+    b.file(path)?;
+    let built = b.build()?;
     crate::cli::warn_all(&built.notes);
     if warnings {
         crate::cli::warn_all(&built.policy_warnings);

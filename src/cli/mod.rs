@@ -1,8 +1,9 @@
-//! Command-line subcommands, one module each; `main.rs` only dispatches. Each `run` returns
+//! Command-line subcommands, one module each; `app.rs` dispatches. Each `run` returns
 //! `Result<i32, CliError>` and writes through the one [`Output`]; `main` prints errors and
 //! handles a closed pipe in one place.
 
 pub mod account;
+pub mod app;
 pub mod batch;
 pub mod eval;
 pub mod expand;
@@ -109,18 +110,35 @@ pub fn warn_all<I: IntoIterator<Item = S>, S: std::fmt::Display>(notes: I) {
     }
 }
 
-/// Prints an error the one way: `error: file:line:col: message (at path)`.
+/// Prints an error the one way: `error: file:line:col: message (at path)`, followed for a
+/// positioned error in a readable file by the source line, windowed around the column, with a
+/// caret under it (a minified one-line policy still shows where).
 pub fn print_error(e: &CliError) {
     match e {
-        CliError::Input(e) => eprintln!("error: {e}"),
-        CliError::Inputs(es) => {
-            for e in es {
-                eprintln!("error: {e}");
-            }
-        }
+        CliError::Input(e) => print_input_error(e),
+        CliError::Inputs(es) => es.iter().for_each(print_input_error),
         CliError::Output(e) => eprintln!("error: cannot write the output: {e}"),
         CliError::Message(m) => eprintln!("error: {}", iamsim::io::term(m)),
     }
+}
+
+fn print_input_error(e: &InputError) {
+    eprintln!("error: {e}");
+    let excerpt = source_of(e)
+        .map(|text| iamsim::diag::source_excerpt(&text, e.pos.line, e.pos.col, &|t| t.to_string()))
+        .unwrap_or_default();
+    eprint!("{excerpt}");
+}
+
+/// The text of the file a positioned error points into, read again (bounded, regular files
+/// only, through the same reader as the input was); none for standard input, which cannot be
+/// read twice, for command-line values and for errors about a whole file.
+fn source_of(e: &InputError) -> Option<String> {
+    let path = std::path::Path::new(&e.file);
+    if e.pos.line == 0 || iamsim::io::read::is_stdin(path) || !path.is_file() {
+        return None;
+    }
+    iamsim::io::read_text(path, iamsim::io::DEFAULT_INPUT_LIMIT).ok()
 }
 
 /// Runs a subcommand against standard output, then flushes; returns the process exit status.

@@ -13,7 +13,6 @@
 //!   request context is a slot vector rather than a map.
 
 pub(crate) mod condition;
-pub use condition::CondReason;
 
 use crate::context::{
     build_context, Context, CtxValue, Organization, Preset, Principal, PrincipalKind,
@@ -652,7 +651,7 @@ impl PolicySet {
     }
 
     /// The request context AWS presents for `principal` calling with `preset` on `resource`:
-    /// the principal-derived and preset keys ([`build_context`]), the organization keys, and the
+    /// the principal-derived and preset keys (`build_context`), the organization keys, and the
     /// keys derived from the scenario and the resource (`aws:ResourceAccount`,
     /// `aws:ResourceOrgID`, `aws:ResourceOrgPaths`; semantics §4.1). `now` is epoch
     /// seconds. Overrides (`context_keys`) go on top.

@@ -505,7 +505,7 @@ impl PolicySet {
     }
 
     /// The account that owns the requested resource: the scenario's `resource_account`, else
-    /// the account in the resource ARN, else the caller's ([`crate::context::resource_account`]).
+    /// the account in the resource ARN, else the caller's (`context::resource_account`).
     pub fn resource_owner<'a>(&'a self, who: &'a Principal, resource: &'a str) -> Option<&'a str> {
         crate::context::resource_account(self.resource_account.as_deref(), resource, who)
     }

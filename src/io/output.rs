@@ -40,7 +40,7 @@ pub fn colour_for(is_terminal: bool) -> bool {
 }
 
 impl Output {
-    /// Standard output, filtered, coloured when it is a terminal (see [`colour_for`]).
+    /// Standard output, filtered, coloured when it is a terminal (see `colour_for`).
     pub fn stdout() -> Output {
         let colour = colour_for(io::stdout().is_terminal());
         Output::new(

@@ -69,7 +69,7 @@ pub fn read_bytes(path: &Path, limit: u64) -> Result<Vec<u8>, InputError> {
     Ok(buf)
 }
 
-/// [`read_bytes`], then UTF-8: invalid UTF-8 is located by line and column.
+/// `read_bytes`, then UTF-8: invalid UTF-8 is located by line and column.
 pub fn read_text(path: &Path, limit: u64) -> Result<String, InputError> {
     let bytes = read_bytes(path, limit)?;
     utf8(bytes, &path.display().to_string())

@@ -344,7 +344,7 @@ pub fn to_json(r: &MfaReport) -> String {
     serde_json::to_string_pretty(r).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
 }
 
-/// Renders SARIF 2.1.0 through the one SARIF writer ([`crate::report::sarif`]): one result per
+/// Renders SARIF 2.1.0 through the one SARIF writer (`report::sarif`): one result per
 /// leak or lockout (warnings are in the text and JSON output), `ruleId` `MFA0xx` (leaks) /
 /// `MFA1xx` (lockouts), located at the responsible statement; `fallback_file` (the scenario or
 /// first policy file) is used when no statement is responsible ("no statement allows it").

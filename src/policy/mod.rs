@@ -2,14 +2,13 @@
 //! validated per semantics §6.
 
 pub mod operator;
-mod parse;
+pub(crate) mod parse;
 pub mod quota;
 pub mod variable;
 
 pub use operator::{BaseOp, Family, Operator, SetOp};
 pub use parse::{
-    is_global_condition_key, is_multivalued_global_key, parse_policy, parse_policy_text,
-    InputLimits, ParseOptions,
+    parse_policy, parse_policy_text, InputLimits, ParseOptions,
 };
 
 use crate::json::Pos;
@@ -44,6 +43,13 @@ impl PolicyKind {
             PolicyKind::Rcp => "resource control policy",
             PolicyKind::Resource => "resource-based policy",
         }
+    }
+
+    /// [`describe`](Self::describe) with its indefinite article ("an identity-based policy").
+    pub fn with_article(self) -> String {
+        let d = self.describe();
+        let article = if d.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+        format!("{article} {d}")
     }
 
     /// Whether IAM's stricter identity-document rules apply (Sid characters, no Principal).

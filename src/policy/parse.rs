@@ -125,12 +125,14 @@ pub(crate) const WELL_KNOWN_KEYS: &[&str] = &[
     "aws:IsMcpServiceAction",
 ];
 
+#[cfg(test)]
 /// Whether `key` is a documented global condition key (`aws:...`, case-insensitive; keys with
 /// a tag part such as `aws:PrincipalTag/team` are not in the list).
 pub fn is_global_condition_key(key: &str) -> bool {
     WELL_KNOWN_KEYS.iter().any(|k| k.eq_ignore_ascii_case(key))
 }
 
+#[cfg(test)]
 /// Whether `key` is a global key that holds several values (needs ForAllValues/ForAnyValue).
 pub fn is_multivalued_global_key(key: &str) -> bool {
     MULTIVALUED_KEYS.iter().any(|k| k.eq_ignore_ascii_case(key))
@@ -270,8 +272,8 @@ impl Parser<'_> {
                     self.error(
                         "missing-version",
                         format!(
-                            "a {} must have \"Version\": \"2012-10-17\"",
-                            self.kind.describe()
+                            "{} must have \"Version\": \"2012-10-17\"",
+                            self.kind.with_article()
                         ),
                         j.pos,
                         "Version",
@@ -292,7 +294,7 @@ impl Parser<'_> {
                     if matches!(self.kind, PolicyKind::Scp | PolicyKind::Rcp) {
                         self.error(
                             "invalid-version",
-                            format!("a {} must use Version 2012-10-17", self.kind.describe()),
+                            format!("{} must use Version 2012-10-17", self.kind.with_article()),
                             v.pos,
                             "Version",
                         );
@@ -702,8 +704,8 @@ impl Parser<'_> {
                     self.error(
                         "missing-resource",
                         format!(
-                            "a statement in a {} needs \"Resource\" or \"NotResource\"",
-                            kind.describe()
+                            "a statement in {} needs \"Resource\" or \"NotResource\"",
+                            kind.with_article()
                         ),
                         j.pos,
                         path,
