@@ -3,6 +3,136 @@
 use crate::json::Pos;
 use std::fmt;
 
+/// Declares [`Code`]: one variant per diagnostic code, with its stable kebab-case name.
+macro_rules! codes {
+    ($($name:ident = $s:literal,)*) => {
+        /// The stable name of a diagnostic, as `lint`, `--allow`, JSON and SARIF spell it.
+        /// Each one has a section in `docs/lint.md` (a test checks it), so the enum is the one
+        /// list of what iamsim can report about a policy.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Code {
+            $(#[doc = concat!("`", $s, "` (see docs/lint.md)")] $name,)*
+        }
+
+        impl Code {
+            /// Every code, in alphabetical order of its name.
+            pub const ALL: &'static [Code] = &[$(Code::$name,)*];
+
+            /// The code's stable name, e.g. `invalid-effect`.
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $(Code::$name => $s,)*
+                }
+            }
+        }
+    };
+}
+
+codes! {
+    AllowWithNotprincipal = "allow-with-notprincipal",
+    AllowWithNotresource = "allow-with-notresource",
+    ArnInvalidAccount = "arn-invalid-account",
+    ArnInvalidRegion = "arn-invalid-region",
+    ArnMissingResource = "arn-missing-resource",
+    ArnUnknownPartition = "arn-unknown-partition",
+    ConditionKeyNotForAction = "condition-key-not-for-action",
+    DataTypeMismatch = "data-type-mismatch",
+    DuplicateElement = "duplicate-element",
+    DuplicateKeysWithDifferentCase = "duplicate-keys-with-different-case",
+    EmptyArray = "empty-array",
+    EmptyArrayCondition = "empty-array-condition",
+    ForallvaluesWithSingleValuedKey = "forallvalues-with-single-valued-key",
+    IdInIdentityPolicy = "id-in-identity-policy",
+    ImproveIpRange = "improve-ip-range",
+    InvalidActionFormat = "invalid-action-format",
+    InvalidArnPrefix = "invalid-arn-prefix",
+    InvalidBinaryValue = "invalid-binary-value",
+    InvalidBooleanValue = "invalid-boolean-value",
+    InvalidConditionKey = "invalid-condition-key",
+    InvalidConditionOperator = "invalid-condition-operator",
+    InvalidDateValue = "invalid-date-value",
+    InvalidEffect = "invalid-effect",
+    InvalidIpValue = "invalid-ip-value",
+    InvalidNumericValue = "invalid-numeric-value",
+    InvalidPolicyElement = "invalid-policy-element",
+    InvalidPrincipal = "invalid-principal",
+    InvalidVariable = "invalid-variable",
+    InvalidVariableForOperator = "invalid-variable-for-operator",
+    InvalidVersion = "invalid-version",
+    JsonSyntaxError = "json-syntax-error",
+    LenientDateValue = "lenient-date-value",
+    LenientNumericValue = "lenient-numeric-value",
+    LimitExceeded = "limit-exceeded",
+    MissingAction = "missing-action",
+    MissingEffect = "missing-effect",
+    MissingPrincipal = "missing-principal",
+    MissingQualifier = "missing-qualifier",
+    MissingResource = "missing-resource",
+    MissingStatement = "missing-statement",
+    MissingVersion = "missing-version",
+    NestedVariable = "nested-variable",
+    NoncanonicalOperator = "noncanonical-operator",
+    NullWithIfExists = "null-with-if-exists",
+    NullWithQualifier = "null-with-qualifier",
+    OldVersion = "old-version",
+    OperatorTypeMismatch = "operator-type-mismatch",
+    PolicySizeQuota = "policy-size-quota",
+    PrincipalNotAllowed = "principal-not-allowed",
+    PrivateIpWithSourceIp = "private-ip-with-source-ip",
+    RcpSyntax = "rcp-syntax",
+    ResourceMismatch = "resource-mismatch",
+    ScpLegacySyntax = "scp-legacy-syntax",
+    UniqueSidsRequired = "unique-sids-required",
+    UnknownAction = "unknown-action",
+    UnknownConditionKey = "unknown-condition-key",
+    UnknownGlobalConditionKey = "unknown-global-condition-key",
+    UnknownService = "unknown-service",
+    UnknownVariable = "unknown-variable",
+    UnreadableFile = "unreadable-file",
+    UnsupportedElementCombination = "unsupported-element-combination",
+    UnsupportedSid = "unsupported-sid",
+    UnsupportedWildcardInPrincipal = "unsupported-wildcard-in-principal",
+    VariableOutsideResourcePart = "variable-outside-resource-part",
+    VariableUnsupportedInElement = "variable-unsupported-in-element",
+    VariableUnsupportedInVersion = "variable-unsupported-in-version",
+    VariableWithBool = "variable-with-bool",
+    WhitespaceInValue = "whitespace-in-value",
+    WildcardInServiceName = "wildcard-in-service-name",
+    WildcardMatchesNoAction = "wildcard-matches-no-action",
+    WildcardWithoutLikeOperator = "wildcard-without-like-operator",
+}
+
+impl Code {
+    /// The code named `name`, if there is one.
+    pub fn from_name(name: &str) -> Option<Code> {
+        Code::ALL.iter().copied().find(|c| c.as_str() == name)
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<&str> for Code {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl PartialEq<Code> for &str {
+    fn eq(&self, other: &Code) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl serde::Serialize for Code {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
 /// How serious a diagnostic is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -19,7 +149,7 @@ pub struct Diagnostic {
     /// Error or warning.
     pub severity: Severity,
     /// A stable short name (Access Analyzer wording where one exists), e.g. `invalid-effect`.
-    pub code: &'static str,
+    pub code: Code,
     /// What is wrong.
     pub message: String,
     /// The file (or other origin) the position refers to.
@@ -39,7 +169,7 @@ impl Diagnostic {
     /// Builds a diagnostic.
     pub fn new(
         severity: Severity,
-        code: &'static str,
+        code: Code,
         message: impl Into<String>,
         file: &str,
         pos: Pos,
@@ -349,7 +479,7 @@ mod snippet_tests {
         let line = format!("{}XYZ{}", "a".repeat(5000), "b".repeat(5000));
         let d = Diagnostic::new(
             Severity::Warning,
-            "c",
+            Code::InvalidEffect,
             "m",
             "f",
             Pos {
