@@ -1,7 +1,7 @@
 //! `iamsim eval`: decide one request and explain the decision.
 
 use super::scenario_args::ScenarioArgs;
-use super::{CliError, CmdResult, EXIT_FINDING, EXIT_OK};
+use super::{CliError, CmdResult, ExitStatus};
 use iamsim::compile::PolicySet;
 use iamsim::context::{CtxValue, Preset};
 use iamsim::diag::InputError;
@@ -155,8 +155,8 @@ pub fn run(args: &EvalArgs, out: &mut Output) -> CmdResult {
         }
     }
     Ok(if outcome.decision == Decision::Allowed {
-        EXIT_OK
+        ExitStatus::Ok
     } else {
-        EXIT_FINDING
+        ExitStatus::Finding
     })
 }

@@ -1,7 +1,7 @@
 //! `iamsim lint FILE...`: validation reported as a compiler would: `file:line:column`, the source
 //! line with a caret, a help line, counts at the end.
 
-use super::{CmdResult, EXIT_FINDING, EXIT_INPUT, EXIT_OK};
+use super::{CmdResult, ExitStatus};
 use iamsim::catalog::lint::lint_document;
 use iamsim::diag::{render_snippet, Code, Diagnostic, Severity};
 use iamsim::io::Output;
@@ -202,10 +202,10 @@ pub fn run(args: &LintArgs, out: &mut Output) -> CmdResult {
         }
     }
     Ok(if unreadable > 0 {
-        EXIT_INPUT
+        ExitStatus::Input
     } else if errors > 0 || (args.deny_warnings && warnings > 0) {
-        EXIT_FINDING
+        ExitStatus::Finding
     } else {
-        EXIT_OK
+        ExitStatus::Ok
     })
 }

@@ -2,7 +2,7 @@
 //! change. The mapping and the summary live in [`iamsim::replay`].
 
 use super::scenario_args::ScenarioArgs;
-use super::{CliError, CmdResult, EXIT_FINDING, EXIT_OK};
+use super::{CliError, CmdResult, ExitStatus};
 use iamsim::compile::PolicySet;
 use iamsim::diag::InputError;
 use iamsim::io::Output;
@@ -285,8 +285,8 @@ pub fn run(args: &ReplayArgs, out: &mut Output) -> CmdResult {
         )));
     }
     Ok(if with_change && summary.broken() > 0 {
-        EXIT_FINDING
+        ExitStatus::Finding
     } else {
-        EXIT_OK
+        ExitStatus::Ok
     })
 }
