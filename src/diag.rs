@@ -366,12 +366,127 @@ pub fn term(s: &str) -> std::borrow::Cow<'_, str> {
 /// policy still shows its error under the caret, and a 200 KB line is never printed whole.
 pub const SNIPPET_WIDTH: usize = 80;
 
+/// A source text with its lines indexed once, so that rendering many diagnostics of one file
+/// (a minified policy is one long line with thousands of findings) costs the text's length once
+/// plus a window per diagnostic, not the line's length per diagnostic.
+pub struct SourceMap<'a> {
+    text: &'a str,
+    /// Byte offset where each line starts (lines end at LF, CRLF or a lone CR).
+    starts: Vec<usize>,
+    /// Whether each line is ASCII (then a column is a byte offset).
+    ascii: Vec<bool>,
+    /// Per non-ASCII line, the byte offset of each character, built when first needed: columns
+    /// count characters.
+    chars: std::cell::RefCell<rustc_hash::FxHashMap<u32, std::rc::Rc<Vec<usize>>>>,
+}
+
+impl<'a> SourceMap<'a> {
+    /// Indexes the lines of `text`.
+    pub fn new(text: &'a str) -> SourceMap<'a> {
+        let b = text.as_bytes();
+        let mut starts = vec![0];
+        let mut i = 0;
+        while let Some(j) = memchr::memchr2(b'\n', b'\r', &b[i..]) {
+            let at = i + j;
+            i = if b[at] == b'\r' && b.get(at + 1) == Some(&b'\n') {
+                at + 2
+            } else {
+                at + 1
+            };
+            starts.push(i);
+        }
+        let mut map = SourceMap {
+            text,
+            ascii: Vec::new(),
+            starts,
+            chars: Default::default(),
+        };
+        map.ascii = (1..=map.starts.len() as u32)
+            .map(|n| map.line(n).is_some_and(str::is_ascii))
+            .collect();
+        map
+    }
+
+    /// Line `n` (1-based), without its line ending.
+    pub fn line(&self, n: u32) -> Option<&'a str> {
+        let i = (n as usize).checked_sub(1)?;
+        let start = *self.starts.get(i)?;
+        let end = match self.starts.get(i + 1) {
+            // The next line starts after this one's ending (one or two bytes).
+            Some(&next) => {
+                let b = self.text.as_bytes();
+                if next >= 2 && b[next - 2] == b'\r' && b[next - 1] == b'\n' {
+                    next - 2
+                } else {
+                    next - 1
+                }
+            }
+            None => self.text.len(),
+        };
+        Some(&self.text[start..end.max(start)])
+    }
+
+    /// Byte offsets of line `n`'s characters (`text` is that line); for ASCII lines, known
+    /// without looking (character k is byte k).
+    fn offsets(&self, n: u32, text: &str) -> Option<std::rc::Rc<Vec<usize>>> {
+        if self.ascii[n as usize - 1] {
+            return None;
+        }
+        let mut cache = self.chars.borrow_mut();
+        let o = cache
+            .entry(n)
+            .or_insert_with(|| std::rc::Rc::new(text.char_indices().map(|(b, _)| b).collect()));
+        Some(o.clone())
+    }
+
+    /// Line `line` windowed around `column` ([`SNIPPET_WIDTH`] characters), with a caret under
+    /// the column, as three lines (`  |`, `3 | text`, `  |   ^`); empty when the line does not
+    /// exist. `paint_caret` colours the caret.
+    pub fn excerpt(&self, line: u32, column: u32, paint_caret: &dyn Fn(&str) -> String) -> String {
+        let Some(text) = self.line(line) else {
+            return String::new();
+        };
+        let offsets = self.offsets(line, text);
+        let len = offsets.as_ref().map_or(text.len(), |o| o.len());
+        // Character index -> byte offset within the line.
+        let at = |k: usize| match &offsets {
+            None => k.min(text.len()),
+            Some(o) => o.get(k).copied().unwrap_or(text.len()),
+        };
+        let col = (column.max(1) as usize - 1).min(len);
+        // Window: up to half the width before the column, the rest after.
+        let start = col.saturating_sub(SNIPPET_WIDTH / 2);
+        let end = (start + SNIPPET_WIDTH).min(len);
+        let (b_start, b_col, b_end) = (at(start), at(col), at(end));
+        let mut shown: String = text[b_start..b_end]
+            .chars()
+            .map(|c| if c.is_control() && c != '\t' { '?' } else { c })
+            .collect();
+        let mut caret_pad: String = text[b_start..b_col]
+            .chars()
+            .map(|c| if c == '\t' { '\t' } else { ' ' })
+            .collect();
+        if start > 0 {
+            shown.insert(0, '…');
+            caret_pad.insert(0, ' ');
+        }
+        if end < len {
+            shown.push('…');
+        }
+        let num = line.to_string();
+        let pad = " ".repeat(num.len());
+        format!(
+            "{pad} |\n{num} | {shown}\n{pad} | {caret_pad}{}\n",
+            paint_caret("^")
+        )
+    }
+}
+
 /// Renders a diagnostic as a compiler would: `severity[code]: message`, `--> file:line:col`, the
-/// source line windowed around the column with a caret under it, the JSON path and the help.
-/// `paint(style, text)` colours a part (the identity function for plain output).
+/// source line windowed around the column with a caret, the JSON path and the help.
 pub fn render_snippet(
     d: &Diagnostic,
-    source: &str,
+    source: &SourceMap<'_>,
     paint: &dyn Fn(&str, &str) -> String,
 ) -> String {
     let (label, style) = match d.severity {
@@ -393,9 +508,7 @@ pub fn render_snippet(
             d.column
         ));
     }
-    s.push_str(&source_excerpt(source, d.line, d.column, &|t| {
-        paint(style, t)
-    }));
+    s.push_str(&source.excerpt(d.line, d.column, &|t| paint(style, t)));
     if !d.path.is_empty() {
         s.push_str(&format!("  = at {}\n", term(&d.path)));
     }
@@ -405,69 +518,14 @@ pub fn render_snippet(
     s
 }
 
-/// The source line `line` of `source` windowed around `column` ([`SNIPPET_WIDTH`] characters),
-/// with a caret under the column, as three lines (`  |`, `3 | text`, `  |   ^`); empty when the
-/// line does not exist. `paint_caret` colours the caret.
+/// [`SourceMap::excerpt`] for a single diagnostic of `source`.
 pub fn source_excerpt(
     source: &str,
     line: u32,
     column: u32,
     paint_caret: &dyn Fn(&str) -> String,
 ) -> String {
-    let Some(text) = source_line(source, line) else {
-        return String::new();
-    };
-    let chars: Vec<char> = text.chars().collect();
-    let col = (column.max(1) as usize - 1).min(chars.len());
-    // Window: up to half the width before the column, the rest after.
-    let start = col.saturating_sub(SNIPPET_WIDTH / 2);
-    let end = (start + SNIPPET_WIDTH).min(chars.len());
-    let mut shown: String = chars[start..end]
-        .iter()
-        .map(|&c| if c.is_control() && c != '\t' { '?' } else { c })
-        .collect();
-    let mut caret_pad: String = chars[start..col]
-        .iter()
-        .map(|&c| if c == '\t' { '\t' } else { ' ' })
-        .collect();
-    if start > 0 {
-        shown.insert(0, '…');
-        caret_pad.insert(0, ' ');
-    }
-    if end < chars.len() {
-        shown.push('…');
-    }
-    let num = line.to_string();
-    let pad = " ".repeat(num.len());
-    format!(
-        "{pad} |\n{num} | {shown}\n{pad} | {caret_pad}{}\n",
-        paint_caret("^")
-    )
-}
-
-/// Line `n` (1-based) of `source`; lines end at LF, CRLF or a lone CR.
-fn source_line(source: &str, n: u32) -> Option<&str> {
-    if n == 0 {
-        return None;
-    }
-    let mut line = 1;
-    let mut start = 0;
-    let b = source.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'\n' || b[i] == b'\r' {
-            if line == n {
-                return Some(&source[start..i]);
-            }
-            if b[i] == b'\r' && b.get(i + 1) == Some(&b'\n') {
-                i += 1;
-            }
-            line += 1;
-            start = i + 1;
-        }
-        i += 1;
-    }
-    (line == n).then(|| &source[start..])
+    SourceMap::new(source).excerpt(line, column, paint_caret)
 }
 
 #[cfg(test)]
@@ -489,7 +547,7 @@ mod snippet_tests {
             },
             "",
         );
-        let out = render_snippet(&d, &line, &|_, t| t.to_string());
+        let out = render_snippet(&d, &SourceMap::new(&line), &|_, t| t.to_string());
         assert!(out.len() < 400, "{} bytes", out.len());
         let lines: Vec<&str> = out.lines().collect();
         let src = lines.iter().find(|l| l.starts_with("1 | ")).unwrap();
@@ -499,8 +557,26 @@ mod snippet_tests {
     }
 
     #[test]
+    fn a_long_non_ascii_line_puts_the_caret_under_the_column_for_every_diagnostic() {
+        // Columns count characters: with two-byte characters before it the byte offset differs.
+        let line = format!(
+            "{}X{}Y{}",
+            "é".repeat(3000),
+            "ü".repeat(3000),
+            "ö".repeat(10)
+        );
+        let map = SourceMap::new(&line);
+        for (col, want) in [(3001, 'X'), (6002, 'Y'), (1, 'é')] {
+            let out = map.excerpt(1, col, &|t| t.to_string());
+            let lines: Vec<&str> = out.lines().collect();
+            let at = lines[2].chars().count() - 1;
+            assert_eq!(lines[1].chars().nth(at), Some(want), "{out}");
+        }
+    }
+
+    #[test]
     fn cr_only_line_ends_count_as_lines() {
-        assert_eq!(source_line("a\rb\rc", 2), Some("b"));
-        assert_eq!(source_line("a\r\nb", 2), Some("b"));
+        assert_eq!(SourceMap::new("a\rb\rc").line(2), Some("b"));
+        assert_eq!(SourceMap::new("a\r\nb").line(2), Some("b"));
     }
 }

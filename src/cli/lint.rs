@@ -3,7 +3,7 @@
 
 use super::{CmdResult, ExitStatus};
 use iamsim::catalog::lint::lint_document;
-use iamsim::diag::{render_snippet, Code, Diagnostic, Severity};
+use iamsim::diag::{render_snippet, Code, Diagnostic, Severity, SourceMap};
 use iamsim::io::Output;
 use iamsim::policy::{ParseOptions, PolicyKind};
 use std::io::Write;
@@ -126,11 +126,12 @@ pub fn run(args: &LintArgs, out: &mut Output) -> CmdResult {
         diags.sort_by_key(|d| (d.line, d.column));
         let mut seen: rustc_hash::FxHashMap<(Code, String), usize> = Default::default();
         let text_format = matches!(args.format, Format::Text);
+        let source = SourceMap::new(&text);
         for d in diags.iter().filter(|_| text_format) {
             let n = seen.entry((d.code, d.message.clone())).or_default();
             *n += 1;
             if *n <= REPEATS_SHOWN {
-                writeln!(out, "{}", render_snippet(d, &text, &paint))?;
+                writeln!(out, "{}", render_snippet(d, &source, &paint))?;
             }
         }
         for ((code, message), n) in seen {

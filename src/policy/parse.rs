@@ -228,8 +228,10 @@ impl Parser<'_> {
 
     /// Checks for duplicate and unknown keys in an object.
     fn check_keys(&mut self, members: &[Member], allowed: &[&str], path: &str, what: &str) {
-        for (i, m) in members.iter().enumerate() {
-            if members[..i].iter().any(|o| o.key == m.key) {
+        // A set of the keys seen: an object with many (unknown) keys stays linear.
+        let mut seen = rustc_hash::FxHashSet::default();
+        for m in members {
+            if !seen.insert(m.key.as_str()) {
                 self.error(
                     Code::DuplicateElement,
                     format!("element \"{}\" appears more than once in {what}", m.key),
@@ -250,8 +252,8 @@ impl Parser<'_> {
         }
     }
 
-    /// Kept whole: the document-level rules (Version, Id, Statement shape, duplicate Sids) in the
-    /// order §6.1 lists them.
+    /// The document-level rules in the order §6.1 lists them: the top-level keys, `Version`,
+    /// `Id`, the `Statement` shape and count, each statement, then the Sids' uniqueness.
     fn document(&mut self, j: &Json, name: &str) -> Option<Policy> {
         let Some(members) = j.as_object() else {
             self.error(
@@ -266,7 +268,42 @@ impl Parser<'_> {
             return None;
         };
         self.check_keys(members, TOP_KEYS, "", "the policy document");
-        let version = match j.get("Version") {
+        let version = self.version(j);
+        let id = self.id(j);
+        let stmts = self.statement_list(j)?;
+        let single = matches!(
+            j.get("Statement").map(|s| &s.kind),
+            Some(JsonKind::Object(_))
+        );
+        let mut statements = Vec::new();
+        for (i, s) in stmts.iter().enumerate() {
+            let path = if single {
+                "Statement".to_string()
+            } else {
+                format!("Statement[{i}]")
+            };
+            if let Some(st) = self.statement(s, i, &path, version) {
+                statements.push(st);
+            }
+        }
+        if self.kind.is_identity_like() {
+            self.check_unique_sids(&statements);
+        }
+        Some(Policy {
+            name: name.to_string(),
+            file: self.file.to_string(),
+            kind: self.kind,
+            version,
+            version_pos: j.get("Version").map_or(j.pos, |v| v.pos),
+            id,
+            statements,
+        })
+    }
+
+    /// `Version`: SCPs and RCPs must say 2012-10-17; elsewhere a missing version is a warning
+    /// (variables are then literal text) and 2008-10-17 is accepted.
+    fn version(&mut self, j: &Json) -> Version {
+        match j.get("Version") {
             None => {
                 if matches!(self.kind, PolicyKind::Scp | PolicyKind::Rcp) {
                     self.error(
@@ -311,8 +348,12 @@ impl Parser<'_> {
                     Version::Missing
                 }
             },
-        };
-        let id = match j.get("Id") {
+        }
+    }
+
+    /// `Id`: a string; in an identity-like policy IAM ignores it, which is worth a warning.
+    fn id(&mut self, j: &Json) -> Option<String> {
+        match j.get("Id") {
             None => None,
             Some(v) => match v.as_str() {
                 Some(s) => {
@@ -336,7 +377,12 @@ impl Parser<'_> {
                     None
                 }
             },
-        };
+        }
+    }
+
+    /// The statements of `Statement` (one object or a non-empty array of objects), at most
+    /// `max_statements` of them; none (after an error) when the element is missing or malformed.
+    fn statement_list<'j>(&mut self, j: &'j Json) -> Option<Vec<&'j Json>> {
         let stmts: Vec<&Json> = match j.get("Statement") {
             None => {
                 self.error(
@@ -386,47 +432,25 @@ impl Parser<'_> {
             );
             return None;
         }
-        let single = matches!(
-            j.get("Statement").map(|s| &s.kind),
-            Some(JsonKind::Object(_))
-        );
-        let mut statements = Vec::new();
-        for (i, s) in stmts.iter().enumerate() {
-            let path = if single {
-                "Statement".to_string()
-            } else {
-                format!("Statement[{i}]")
+        Some(stmts)
+    }
+
+    /// Sids must be unique in IAM policies (§6.1). A set keeps this linear in the statement count.
+    fn check_unique_sids(&mut self, statements: &[Statement]) {
+        let mut seen = rustc_hash::FxHashSet::default();
+        for (i, s) in statements.iter().enumerate() {
+            let Some(sid) = s.sid.as_deref().filter(|sid| !sid.is_empty()) else {
+                continue;
             };
-            if let Some(st) = self.statement(s, i, &path, version) {
-                statements.push(st);
+            if !seen.insert(sid) {
+                self.error(
+                    Code::UniqueSidsRequired,
+                    format!("duplicate Sid \"{sid}\": Sids must be unique within a policy"),
+                    s.pos,
+                    &format!("Statement[{i}].Sid"),
+                );
             }
         }
-        // Sids must be unique in IAM policies.
-        if self.kind.is_identity_like() {
-            for (i, s) in statements.iter().enumerate() {
-                if let Some(sid) = &s.sid {
-                    if !sid.is_empty()
-                        && statements[..i].iter().any(|o| o.sid.as_ref() == Some(sid))
-                    {
-                        self.error(
-                            Code::UniqueSidsRequired,
-                            format!("duplicate Sid \"{sid}\": Sids must be unique within a policy"),
-                            s.pos,
-                            &format!("Statement[{i}].Sid"),
-                        );
-                    }
-                }
-            }
-        }
-        Some(Policy {
-            name: name.to_string(),
-            file: self.file.to_string(),
-            kind: self.kind,
-            version,
-            version_pos: j.get("Version").map_or(j.pos, |v| v.pos),
-            id,
-            statements,
-        })
     }
 
     fn statement(
@@ -1145,8 +1169,8 @@ impl Parser<'_> {
         }
     }
 
-    /// Kept whole: it walks the Condition block's three levels (operator, key, values) and each
-    /// level's errors refer to the enclosing one.
+    /// The `Condition` block, level by level: each operator ([`Self::operator`]), each of its
+    /// keys, their values ([`Self::condition_values`]), then the per-family warnings.
     fn conditions(&mut self, j: &Json, path: &str, version: Version) -> Vec<Condition> {
         let mut out = Vec::new();
         let Some(c) = j.get("Condition") else {
@@ -1162,9 +1186,12 @@ impl Parser<'_> {
             );
             return out;
         };
-        for (oi, opm) in ops.iter().enumerate() {
+        // Operators and keys seen so far, in sets: a hostile policy with many of them stays
+        // linear.
+        let mut seen_ops = rustc_hash::FxHashSet::default();
+        for opm in ops {
             let opath = join(&cpath, &opm.key);
-            if ops[..oi].iter().any(|o| o.key == opm.key) {
+            if !seen_ops.insert(opm.key.as_str()) {
                 self.error(
                     Code::DuplicateElement,
                     format!(
@@ -1176,45 +1203,8 @@ impl Parser<'_> {
                 );
                 continue;
             }
-            let op = match Operator::parse(&opm.key) {
-                Ok((op, noncanonical)) => {
-                    if noncanonical {
-                        self.warn(
-                            Code::NoncanonicalOperator,
-                            format!(
-                                "operator \"{}\" is not spelled canonically; write \"{op}\"",
-                                opm.key
-                            ),
-                            opm.key_pos,
-                            &opath,
-                        );
-                    }
-                    op
-                }
-                Err(OperatorError::NullIfExists) => {
-                    self.error(
-                        Code::NullWithIfExists,
-                        "\"Null\" cannot take \"IfExists\"",
-                        opm.key_pos,
-                        &opath,
-                    );
-                    continue;
-                }
-                Err(OperatorError::Unknown) => {
-                    self.error(
-                        Code::InvalidConditionOperator,
-                        format!("unknown condition operator \"{}\"", opm.key),
-                        opm.key_pos,
-                        &opath,
-                    );
-                    let names = all_operator_names();
-                    let bare = opm.key.rsplit(':').next().unwrap_or(&opm.key);
-                    if let Some(s) = did_you_mean(bare, names.iter().map(String::as_str)) {
-                        let prefix = opm.key.strip_suffix(bare).unwrap_or("");
-                        self.help(format!("did you mean \"{prefix}{s}\"?"));
-                    }
-                    continue;
-                }
+            let Some(op) = self.operator(opm, &opath) else {
+                continue;
             };
             let Some(keys) = opm.value.as_object() else {
                 self.error(
@@ -1225,12 +1215,10 @@ impl Parser<'_> {
                 );
                 continue;
             };
-            for (ki, km) in keys.iter().enumerate() {
+            let mut seen_keys = rustc_hash::FxHashSet::default();
+            for km in keys {
                 let kpath = join(&opath, &km.key);
-                if keys[..ki]
-                    .iter()
-                    .any(|o| o.key.eq_ignore_ascii_case(&km.key))
-                {
+                if !seen_keys.insert(km.key.to_ascii_lowercase()) {
                     self.error(
                         Code::DuplicateKeysWithDifferentCase,
                         format!("condition key \"{}\" appears more than once under {} (key names are case-insensitive)", km.key, opm.key),
@@ -1239,50 +1227,8 @@ impl Parser<'_> {
                     );
                     continue;
                 }
-                let values = match &km.value.kind {
-                    JsonKind::Array(items) => {
-                        if !self.check_count(items.len(), km.value.pos, &kpath) {
-                            continue;
-                        }
-                        let mut vs = Vec::new();
-                        for (i, it) in items.iter().enumerate() {
-                            match it.scalar_text() {
-                                Some(t) => {
-                                    if self.check_len(&t, it.pos, &kpath) {
-                                        vs.push(t)
-                                    }
-                                }
-                                None => self.error(
-                                    Code::DataTypeMismatch,
-                                    format!("a condition value must be a string, number or boolean, found {}", it.type_name()),
-                                    it.pos,
-                                    &format!("{kpath}[{i}]"),
-                                ),
-                            }
-                        }
-                        if items.is_empty() {
-                            self.warn(
-                                Code::EmptyArrayCondition,
-                                "empty value list: a positive operator never matches",
-                                km.value.pos,
-                                &kpath,
-                            );
-                        }
-                        vs
-                    }
-                    _ => match km.value.scalar_text() {
-                        Some(t) if !self.check_len(&t, km.value.pos, &kpath) => continue,
-                        Some(t) => vec![t],
-                        None => {
-                            self.error(
-                                Code::DataTypeMismatch,
-                                format!("a condition value must be a string, number, boolean or an array of them, found {}", km.value.type_name()),
-                                km.value.pos,
-                                &kpath,
-                            );
-                            continue;
-                        }
-                    },
+                let Some(values) = self.condition_values(km, &kpath) else {
+                    continue;
                 };
                 self.condition_warnings(op, &km.key, &values, km, &kpath, version);
                 out.push(Condition {
@@ -1295,6 +1241,101 @@ impl Parser<'_> {
             }
         }
         out
+    }
+
+    /// The operator a `Condition` member names, with a warning for a non-canonical spelling;
+    /// none (after an error with a did-you-mean) for an unknown one or `NullIfExists`.
+    fn operator(&mut self, opm: &Member, opath: &str) -> Option<Operator> {
+        match Operator::parse(&opm.key) {
+            Ok((op, noncanonical)) => {
+                if noncanonical {
+                    self.warn(
+                        Code::NoncanonicalOperator,
+                        format!(
+                            "operator \"{}\" is not spelled canonically; write \"{op}\"",
+                            opm.key
+                        ),
+                        opm.key_pos,
+                        opath,
+                    );
+                }
+                Some(op)
+            }
+            Err(OperatorError::NullIfExists) => {
+                self.error(
+                    Code::NullWithIfExists,
+                    "\"Null\" cannot take \"IfExists\"",
+                    opm.key_pos,
+                    opath,
+                );
+                None
+            }
+            Err(OperatorError::Unknown) => {
+                self.error(
+                    Code::InvalidConditionOperator,
+                    format!("unknown condition operator \"{}\"", opm.key),
+                    opm.key_pos,
+                    opath,
+                );
+                let names = all_operator_names();
+                let bare = opm.key.rsplit(':').next().unwrap_or(&opm.key);
+                if let Some(s) = did_you_mean(bare, names.iter().map(String::as_str)) {
+                    let prefix = opm.key.strip_suffix(bare).unwrap_or("");
+                    self.help(format!("did you mean \"{prefix}{s}\"?"));
+                }
+                None
+            }
+        }
+    }
+
+    /// The values of one condition key: a scalar or an array of scalars, each within the
+    /// length and count limits; none (after an error) when the value is of the wrong type.
+    fn condition_values(&mut self, km: &Member, kpath: &str) -> Option<Vec<String>> {
+        match &km.value.kind {
+            JsonKind::Array(items) => {
+                if !self.check_count(items.len(), km.value.pos, kpath) {
+                    return None;
+                }
+                let mut vs = Vec::new();
+                for (i, it) in items.iter().enumerate() {
+                    match it.scalar_text() {
+                        Some(t) => {
+                            if self.check_len(&t, it.pos, kpath) {
+                                vs.push(t)
+                            }
+                        }
+                        None => self.error(
+                            Code::DataTypeMismatch,
+                            format!("a condition value must be a string, number or boolean, found {}", it.type_name()),
+                            it.pos,
+                            &format!("{kpath}[{i}]"),
+                        ),
+                    }
+                }
+                if items.is_empty() {
+                    self.warn(
+                        Code::EmptyArrayCondition,
+                        "empty value list: a positive operator never matches",
+                        km.value.pos,
+                        kpath,
+                    );
+                }
+                Some(vs)
+            }
+            _ => match km.value.scalar_text() {
+                Some(t) if !self.check_len(&t, km.value.pos, kpath) => None,
+                Some(t) => Some(vec![t]),
+                None => {
+                    self.error(
+                        Code::DataTypeMismatch,
+                        format!("a condition value must be a string, number, boolean or an array of them, found {}", km.value.type_name()),
+                        km.value.pos,
+                        kpath,
+                    );
+                    None
+                }
+            },
+        }
     }
 
     /// Kept whole: one check per operator family (§6.2), each a few lines on the same value.
