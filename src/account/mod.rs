@@ -132,6 +132,22 @@ pub struct AuditOptions {
     pub settings: crate::settings::Settings,
 }
 
+impl AuditOptions {
+    /// The scenario of one principal of the export: its own policies (identity, boundary) over
+    /// the account's part that the scenario builder checked (SCP levels, management account,
+    /// settings). Every user and role is evaluated in a scenario made here.
+    fn principal_scenario(&self, identity: Vec<Policy>, boundary: Option<Policy>) -> Scenario {
+        Scenario {
+            identity,
+            boundary,
+            scps: self.scps.clone(),
+            management_account: self.management_account,
+            settings: self.settings.clone(),
+            ..Default::default()
+        }
+    }
+}
+
 /// The audit result.
 #[derive(Debug, Clone, Serialize)]
 pub struct AccountAudit {
@@ -325,14 +341,7 @@ impl Auditor<'_> {
             // nobody is locked out.
             return Ok(out);
         }
-        let scenario = Scenario {
-            identity,
-            boundary,
-            scps: self.opts.scps.clone(),
-            management_account: self.opts.management_account,
-            settings: self.opts.settings.clone(),
-            ..Default::default()
-        };
+        let scenario = self.opts.principal_scenario(identity, boundary);
         let set = PolicySet::compile(&scenario).map_err(|e| format!("user {}: {e}", u.name))?;
         let account = principal
             .account
@@ -746,17 +755,12 @@ fn role_finding(
     // Does the role grant sensitive actions?
     let session = format!("arn:aws:sts::{account}:assumed-role/{}/session", r.name);
     let principal = Principal::parse(&session).map_err(|e| format!("role {}: {e}", r.name))?;
-    let mut sc = Scenario {
-        identity: export.role_policies(r, notes),
-        scps: opts.scps.clone(),
-        management_account: opts.management_account,
-        settings: opts.settings.clone(),
-        ..Default::default()
-    };
-    sc.boundary = r
+    let identity = export.role_policies(r, notes);
+    let boundary = r
         .boundary
         .as_ref()
         .and_then(|a| export.managed_policy(a, &format!("role {}", r.name), notes));
+    let sc = opts.principal_scenario(identity, boundary);
     let set = PolicySet::compile(&sc).map_err(|e| format!("role {}: {e}", r.name))?;
     let mut granted = Vec::new();
     let mut grant_stmt = None;
