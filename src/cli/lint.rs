@@ -2,9 +2,9 @@
 //! line with a caret, a help line, counts at the end.
 
 use super::{CmdResult, EXIT_FINDING, EXIT_INPUT, EXIT_OK};
-use iamsim::catalog::lint::lint_document;
 use iamsim::diag::{render_snippet, Diagnostic, Severity};
 use iamsim::io::Output;
+use iamsim::mfa::lint::lint_document;
 use iamsim::policy::{ParseOptions, PolicyKind};
 use std::io::Write;
 use std::path::PathBuf;

@@ -27,6 +27,7 @@
 //! ```
 
 pub mod diagnose;
+pub mod lint;
 pub mod render;
 
 use crate::compile::{PolicySet, Scenario};
