@@ -15,7 +15,7 @@ macro_rules! codes {
         }
 
         impl Code {
-            /// Every code, in alphabetical order of its name.
+            /// Every code: the MFA rule ids, then the rest in alphabetical order of their names.
             pub const ALL: &'static [Code] = &[$(Code::$name,)*];
 
             /// The code's stable name, e.g. `invalid-effect`.
@@ -29,6 +29,12 @@ macro_rules! codes {
 }
 
 codes! {
+    // The MFA anti-patterns `lint` reports under the rule ids of `iamsim mfa` (mfa::Rule).
+    Mfa001 = "MFA001",
+    Mfa002 = "MFA002",
+    Mfa006 = "MFA006",
+    Mfa007 = "MFA007",
+    Mfa101 = "MFA101",
     AllowWithNotprincipal = "allow-with-notprincipal",
     AllowWithNotresource = "allow-with-notresource",
     ArnInvalidAccount = "arn-invalid-account",

@@ -565,3 +565,35 @@ fn the_summary_says_how_many_lines_took_the_full_path() {
         "{err}"
     );
 }
+
+#[test]
+fn unknown_actions_get_a_warning_field_and_are_still_decided() {
+    let input = concat!(
+        r#"{"action":"s3:GetObjects","resource":"arn:aws:s3:::b/k","context":"console-mfa"}"#,
+        "\n",
+        r#"{"action":"s3:GetObject","resource":"arn:aws:s3:::b/k","context":"console-mfa"}"#,
+        "\n",
+        // The same misspelling on the full path (an escape) and again on the fast path.
+        r#"{"action":"s3:GetObj\u0065cts","resource":"arn:aws:s3:::b/k","context":"console-mfa"}"#,
+        "\n",
+        r#"{"action":"s3:GetObjects","resource":"arn:aws:s3:::b/k","context":"console-mfa"}"#,
+        "\n",
+        r#"{"action":"*","context":"console-mfa"}"#,
+        "\n",
+    );
+    let (o, out) = stdin_run(input.as_bytes());
+    assert_eq!(o.status.code(), Some(0), "a warning never fails the run");
+    assert_numbered(&out, 5);
+    for i in [0, 2, 3] {
+        let w = out[i]["warning"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{}", out[i]));
+        assert!(w.starts_with("s3:GetObjects is not an AWS action"), "{w}");
+        assert!(w.ends_with("did you mean s3:GetObject?"), "{w}");
+        // Decided exactly like the known action would be: a misspelt action matches no grant.
+        assert!(out[i]["decision"].is_string(), "{}", out[i]);
+    }
+    for i in [1, 4] {
+        assert!(out[i].get("warning").is_none(), "{}", out[i]);
+    }
+}

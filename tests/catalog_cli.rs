@@ -157,6 +157,12 @@ fn lint_reports_catalog_findings_with_positions_and_suggestions() {
             "catalog.json:26:21",
             "did you mean \"iam:ListMFADevices\"?",
         ),
+        // The misspelt exemption leaves ListMFADevices (and every other step) denied.
+        (
+            "MFA101",
+            "catalog.json:28:38",
+            "Exempt iam:CreateVirtualMFADevice",
+        ),
         (
             "arn-unknown-partition",
             "catalog.json:34:20",
@@ -173,7 +179,7 @@ fn lint_reports_catalog_findings_with_positions_and_suggestions() {
     }
     assert!(out.contains("NotAction excludes nothing"), "{out}");
     assert!(
-        out.ends_with("1 file checked: 0 errors, 10 warnings\n"),
+        out.ends_with("1 file checked: 0 errors, 11 warnings\n"),
         "{out}"
     );
 }
@@ -200,7 +206,7 @@ fn lint_catalog_findings_in_json_and_allow() {
         !out.contains("unknown-action") && !out.contains("unknown-service"),
         "{out}"
     );
-    assert!(out.ends_with("0 errors, 6 warnings\n"), "{out}");
+    assert!(out.ends_with("0 errors, 7 warnings\n"), "{out}");
     let o = iamsim(&["lint", "--deny-warnings", "testdata/lint/catalog.json"]);
     assert_eq!(o.status.code(), Some(1));
 }
@@ -351,7 +357,7 @@ fn lint_sarif_locates_each_finding() {
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(v["version"], "2.1.0");
     let results = v["runs"][0]["results"].as_array().unwrap();
-    assert_eq!(results.len(), 10);
+    assert_eq!(results.len(), 11);
     let first = &results[0];
     assert_eq!(first["ruleId"], "unknown-action");
     assert_eq!(first["level"], "warning");

@@ -2,9 +2,8 @@
 //! and the catalog checks, as `iamsim lint` does) and must report CODE; each ```console block's
 //! `$ iamsim ...` command is run and every output line it shows (but `...`) must be printed.
 
-use iamsim::catalog::lint::check;
 use iamsim::policy::quota::guess_kind;
-use iamsim::policy::{parse_policy_text, ParseOptions, PolicyKind};
+use iamsim::policy::{ParseOptions, PolicyKind};
 use std::process::Command;
 
 fn doc() -> String {
@@ -45,14 +44,8 @@ fn codes_of(body: &str, tags: &[&str]) -> Vec<&'static str> {
         scp_legacy: tags.contains(&"legacy"),
         ..Default::default()
     };
-    let diags = match parse_policy_text(&text, "doc.json", "doc", kind, opts) {
-        Ok((p, mut w)) => {
-            w.extend(check(&p));
-            w.extend(iamsim::policy::quota::lint_warnings(&p));
-            w
-        }
-        Err(d) => d,
-    };
+    // Everything `iamsim lint` runs: validation, catalog, lint-only rules, MFA anti-patterns.
+    let diags = iamsim::mfa::lint::lint_document(&text, "doc.json", Some(kind), opts, false);
     diags.iter().map(|d| d.code.as_str()).collect()
 }
 
@@ -94,6 +87,13 @@ fn every_json_example_reports_its_code() {
         assert!(
             text.contains(&format!("\n### `{name}`")),
             "code {name} has no section in docs/lint.md"
+        );
+    }
+    for rule in iamsim::mfa::lint::RULES {
+        assert!(
+            checked.iter().any(|c| c == rule.id()),
+            "MFA lint code {} is not documented",
+            rule.id()
         );
     }
     assert!(checked.len() >= 60, "{} examples", checked.len());

@@ -436,7 +436,7 @@ fn _lint_text<'py>(
         ..Default::default()
     };
     // The same checks as `iamsim lint`, catalog included.
-    let diags = iamsim::catalog::lint::lint_document(text, name, kind, opts, aws_managed);
+    let diags = iamsim::mfa::lint::lint_document(text, name, kind, opts, aws_managed);
     let json = serde_json::to_string(&diags).map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
     json_loads(py, &json)
 }

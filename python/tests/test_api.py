@@ -134,6 +134,13 @@ def test_lint_text_and_path(run_cli, tmp_path):
         iamsim.lint("{}", kind="bucket")
 
 
+def test_lint_reports_mfa_anti_patterns_as_the_cli_does(run_cli):
+    f = "testdata/lint/mfa/deny-bool.json"
+    got = iamsim.lint(f)
+    assert [(d["code"], d["line"], d["column"]) for d in got] == [("MFA001", 24, 18)]
+    assert got == json.loads(run_cli("lint", "--format", "json", f).stdout)["diagnostics"]
+
+
 def test_pickle_round_trip_compiles_the_same_scenario():
     for s in (iamsim.Scenario.from_file(FORCE_MFA), iamsim.Scenario.from_dict(INLINE)):
         t = pickle.loads(pickle.dumps(s))

@@ -130,6 +130,43 @@ pub struct AuditOptions {
     pub management_account: bool,
     /// Engine settings.
     pub settings: crate::settings::Settings,
+    /// The sensitive actions sampled, each with a resource template (`{account}`, `{user}`
+    /// substituted); empty: [`SAMPLED_ACTIONS`]. [`level_sample`] chooses them by access level.
+    pub sampled: Vec<(String, String)>,
+}
+
+/// Sampled actions chosen by access level (`iamsim account --actions LEVEL`): every catalog
+/// action of `levels` in the services the export's policies name (or the services of
+/// [`SAMPLED_ACTIONS`] when they name none), each on a sample resource of its type. Also
+/// returns the services.
+pub fn level_sample(
+    export: &AccountExport,
+    levels: &[crate::catalog::AccessLevel],
+) -> (Vec<(String, String)>, Vec<&'static str>) {
+    use crate::catalog::probes::{actions_at_levels, sample_resource, services_named};
+    let inline = export
+        .users
+        .iter()
+        .flat_map(|u| &u.inline)
+        .chain(export.groups.values().flat_map(|g| &g.inline))
+        .chain(export.roles.iter().flat_map(|r| &r.inline))
+        .map(|n| &n.policy);
+    let mut services = services_named(export.policies.values().chain(inline));
+    if services.is_empty() {
+        let mut d: Vec<&'static str> = SAMPLED_ACTIONS
+            .iter()
+            .filter_map(|(a, _)| a.split_once(':').map(|x| x.0))
+            .collect();
+        d.dedup();
+        d.sort_unstable();
+        d.dedup();
+        services = d;
+    }
+    let sample = actions_at_levels(&services, levels)
+        .iter()
+        .map(|a| (a.full_name(), sample_resource(a, "aws", "{account}")))
+        .collect();
+    (sample, services)
 }
 
 impl AuditOptions {
@@ -266,6 +303,14 @@ const DEFAULT_FIX: &str = "attach a Deny with \"BoolIfExists\": {\"aws:MultiFact
 /// reads, above lists and describes.
 pub fn severity_of(actions: &[String]) -> Severity {
     let is = |a: &String, pre: &[&str]| pre.iter().any(|p| a.starts_with(p));
+    // The catalog's access level, for actions chosen by level (`--actions`).
+    let level = |a: &String| crate::catalog::catalog().action(a).map(|r| r.level());
+    if actions
+        .iter()
+        .any(|a| level(a) == Some(crate::catalog::AccessLevel::PermissionsManagement))
+    {
+        return Severity::High;
+    }
     if actions.iter().any(|a| {
         is(
             a,
@@ -289,11 +334,39 @@ pub fn severity_of(actions: &[String]) -> Severity {
                 "s3:GetObject",
             ],
         )
-    }) {
+    }) || actions
+        .iter()
+        .any(|a| level(a).is_some_and(|l| l.is_write()))
+    {
         Severity::Medium
     } else {
         Severity::Low
     }
+}
+
+/// Above this many actions a finding's message counts them per service (the `actions` field
+/// still lists each).
+pub const LISTED_ACTIONS: usize = 40;
+
+/// The actions of a message: all of them, or above [`LISTED_ACTIONS`] a count per service with
+/// the first of each (`54 actions: ec2 23 (ec2:AttachApplianceToNatGateway, ...), kms 4 ...`).
+fn action_list(actions: &[String]) -> String {
+    if actions.len() <= LISTED_ACTIONS {
+        return actions.join(", ");
+    }
+    let mut per: Vec<(&str, usize, &str)> = Vec::new();
+    for a in actions {
+        let svc = a.split_once(':').map_or(a.as_str(), |x| x.0);
+        match per.iter_mut().find(|(s, ..)| *s == svc) {
+            Some((_, n, _)) => *n += 1,
+            None => per.push((svc, 1, a)),
+        }
+    }
+    let parts: Vec<String> = per
+        .iter()
+        .map(|(s, n, first)| format!("{s} {n} ({first}, ...)"))
+        .collect();
+    format!("{} actions: {}", actions.len(), parts.join(", "))
 }
 
 /// What one user's audit found, or why the user could not be audited.
@@ -363,7 +436,8 @@ impl Auditor<'_> {
             contexts.push(Preset::AccessKeys);
         }
         for preset in contexts {
-            out.findings.extend(acts_without_mfa(&ev, u, preset));
+            out.findings
+                .extend(acts_without_mfa(&ev, u, preset, &self.opts.sampled));
         }
         if mfa_active && !out.findings.is_empty() {
             out.findings.push(Finding {
@@ -407,11 +481,16 @@ impl Auditor<'_> {
 
 /// The sampled actions a user can call in `preset` without MFA, as one finding, with the first
 /// allowing statement and what should have stopped it.
-fn acts_without_mfa(ev: &Eval<'_>, u: &export::User, preset: Preset) -> Option<Finding> {
+fn acts_without_mfa(
+    ev: &Eval<'_>,
+    u: &export::User,
+    preset: Preset,
+    sampled: &[(String, String)],
+) -> Option<Finding> {
     let mut allowed = Vec::new();
     // The first allowed action, its statement, and the context it was decided in.
     let mut first: Option<(u32, String, String, Slots)> = None;
-    for (action, tmpl) in SAMPLED_ACTIONS {
+    for (action, tmpl) in sampled {
         let resource = resource_for(tmpl, ev.account, &u.name);
         let (o, slots) = ev.run(action, &resource, preset);
         if o.decision != Decision::Allowed {
@@ -456,7 +535,7 @@ fn acts_without_mfa(ev: &Eval<'_>, u: &export::User, preset: Preset) -> Option<F
             "user {} ({}) can call {} {how}{by}",
             u.name,
             u.arn,
-            allowed.join(", ")
+            action_list(&allowed)
         ),
         actions: allowed,
         statement,
@@ -526,6 +605,12 @@ pub fn audit(
     // account, so identity policies decide the kms:Decrypt probe.
     let mut opts = opts.clone();
     opts.settings.missing_trust_or_key_policy_delegates = true;
+    if opts.sampled.is_empty() {
+        opts.sampled = SAMPLED_ACTIONS
+            .iter()
+            .map(|(a, r)| (a.to_string(), r.to_string()))
+            .collect();
+    }
     let auditor = Auditor {
         export,
         report,
@@ -829,7 +914,7 @@ fn role_finding(
     let set = PolicySet::compile(&sc).map_err(|e| format!("role {}: {e}", r.name))?;
     let mut granted = Vec::new();
     let mut grant_stmt = None;
-    for (action, tmpl) in SAMPLED_ACTIONS {
+    for (action, tmpl) in &opts.sampled {
         let resource = resource_for(tmpl, account, "someone");
         let ctx = set.context(&principal, Preset::Role, &resource, now);
         let req = Request {
@@ -873,7 +958,7 @@ fn role_finding(
             r.name,
             r.arn,
             trust_stmt.with_location(),
-            granted.join(", ")
+            action_list(&granted)
         ),
         actions: granted,
         statement: Some(trust_stmt),

@@ -143,6 +143,7 @@ impl<'s> Batch<'s> {
             items: Vec::with_capacity(16),
             lower: String::with_capacity(64),
             memo: Vec::new(),
+            warnings: FxHashMap::default(),
         }
     }
 }
@@ -217,6 +218,29 @@ pub struct Worker<'b, 's> {
     lower: String,
     /// Per position in `context_keys`: the last key name seen there and what it means.
     memo: Vec<(String, KeyClass)>,
+    /// Per distinct action: the JSON-quoted warning when the catalog does not know it (the
+    /// catalog is asked once per action, not per line).
+    warnings: FxHashMap<Box<str>, Option<Box<str>>>,
+}
+
+/// At most this many distinct actions are remembered per worker (a run of unique made-up
+/// actions stays bounded in memory; beyond it each is looked up, which is still correct).
+const MAX_REMEMBERED_ACTIONS: usize = 100_000;
+
+impl Worker<'_, '_> {
+    /// The `"warning"` of a line requesting `action` (JSON-quoted), if the catalog does not
+    /// know the action: "s3:GetObjects is not an AWS action ...; did you mean s3:GetObject?".
+    fn action_warning(&mut self, action: &str) -> Option<Box<str>> {
+        if let Some(w) = self.warnings.get(action) {
+            return w.clone();
+        }
+        let w: Option<Box<str>> = crate::catalog::lint::unknown_request_action(action)
+            .map(|m| json_string(&m).into_boxed_str());
+        if self.warnings.len() < MAX_REMEMBERED_ACTIONS {
+            self.warnings.insert(action.into(), w.clone());
+        }
+        w
+    }
 }
 
 impl Worker<'_, '_> {
@@ -370,7 +394,8 @@ impl Worker<'_, '_> {
         };
         let o = b.set.evaluate(&r, &slots);
         stats.count(o.decision);
-        b.write_outcome(out, n, &o, &r, &slots);
+        let warning = self.action_warning(&req.action);
+        b.write_outcome(out, n, &o, &r, &slots, warning.as_deref());
     }
 
     /// The fast path; `false` when the line needs the full path (nothing written then).
@@ -487,6 +512,7 @@ impl Worker<'_, '_> {
                 }
             }
         }
+        let warning = self.action_warning(action);
         let b = self.batch;
         let principal = &self.tmpls[t].principal;
         let r = Request {
@@ -497,7 +523,7 @@ impl Worker<'_, '_> {
         };
         let o = b.set.evaluate(&r, &self.work);
         stats.count(o.decision);
-        b.write_outcome(out, n, &o, &r, &self.work);
+        b.write_outcome(out, n, &o, &r, &self.work, warning.as_deref());
         true
     }
 
@@ -690,7 +716,17 @@ fn assign(dst: &mut Option<CtxValue>, src: &Option<CtxValue>, spare: &mut String
 }
 
 impl Batch<'_> {
-    fn write_outcome(&self, out: &mut Vec<u8>, n: u64, o: &Outcome, r: &Request<'_>, ctx: &Slots) {
+    /// Writes a line's output; `warning` is JSON-quoted text (an action the catalog does not
+    /// know).
+    fn write_outcome(
+        &self,
+        out: &mut Vec<u8>,
+        n: u64,
+        o: &Outcome,
+        r: &Request<'_>,
+        ctx: &Slots,
+        warning: Option<&str>,
+    ) {
         out.extend_from_slice(b"{\"line\":");
         out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
         out.extend_from_slice(b",\"decision\":\"");
@@ -736,6 +772,10 @@ impl Batch<'_> {
             out.extend_from_slice(b",\"rule\":");
             // Serialising a unit variant into a Vec cannot fail.
             let _ = serde_json::to_writer(&mut *out, &rule);
+        }
+        if let Some(w) = warning {
+            out.extend_from_slice(b",\"warning\":");
+            out.extend_from_slice(w.as_bytes());
         }
         if self.options.explain {
             out.extend_from_slice(b",\"explanation\":");
@@ -1133,6 +1173,9 @@ mod tests {
         r#"{"action":"sqs:SendMessage","context":"console-mfa","context_keys":{"aws:CurrentTime":"2031-01-01T00:00:00Z","aws:TokenIssueTime":"2031-01-01T00:00:00Z"}}"#,
         r#"{"action":"sqs:SendMessage","context":"console-mfa","context_keys":{"aws:CurrentTime":"2031-01-01"}}"#,
         r#"{"action":"sqs:SendMessage","context":"console-mfa","context_keys":{"aws:EpochTime":-5}}"#,
+        // Unknown actions: a "warning" field on both paths.
+        r#"{"action":"s3:GetObjects","context":"console-mfa"}"#,
+        r#"{"action":"s3:GetObj\u0065cts","context":"console-mfa"}"#,
     ];
 
     #[test]
@@ -1382,7 +1425,7 @@ mod tests {
             let (_, st) = run_stats(&set, l, false);
             // Escapes, duplicates, nested values and every error take the full path; time
             // overrides do not.
-            let slow = [11, 12, 14, 15, 16, 18, 19, 20, 21, 23, 24, 32, 35, 36].contains(&i);
+            let slow = [11, 12, 14, 15, 16, 18, 19, 20, 21, 23, 24, 32, 35, 36, 41].contains(&i);
             assert_eq!(st.slow_path, slow as u64, "line {}: {l}", i + 1);
         }
     }
@@ -1427,6 +1470,15 @@ mod tests {
             "{}",
             lines[21]
         );
+        // An action the catalog does not know is decided, with a warning, on both paths.
+        for l in [lines[40], lines[41]] {
+            assert!(
+                l.contains(r#""warning":"s3:GetObjects is not an AWS action"#)
+                    && l.ends_with(r#"did you mean s3:GetObject?"}"#),
+                "{l}"
+            );
+        }
+        assert!(!lines[0].contains("warning"), "{}", lines[0]);
         // Time overrides drive both time keys and the token's issue time.
         assert!(lines[26].contains(r#""p#Epoch""#), "{}", lines[26]);
         assert!(lines[27].contains(r#""p#Old""#), "{}", lines[27]);

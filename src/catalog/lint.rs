@@ -21,16 +21,29 @@ use crate::diag::{did_you_mean, Code, Diagnostic, Severity};
 use crate::json::Pos;
 use crate::policy::{Policy, Statement};
 
-/// The catalog findings for a policy (none when the catalog is empty).
-/// Lints one policy document as `iamsim lint` does: validation (§6), the catalog checks, the
-/// lint-only rules and size quotas, hints for first-contact mistakes; sorted by position.
-/// `kind: None` guesses it (resource-based when a statement has a Principal).
+/// Lints one policy document: validation (§6), the catalog checks, the lint-only rules and
+/// size quotas, hints for first-contact mistakes; sorted by position. `kind: None` guesses it
+/// (resource-based when a statement has a Principal). `iamsim lint` also reports the MFA
+/// anti-patterns: `iamsim::mfa::lint::lint_document` runs everything it does.
 pub fn lint_document(
     text: &str,
     name: &str,
     kind: Option<crate::policy::PolicyKind>,
     opts: crate::policy::ParseOptions,
     aws_managed: bool,
+) -> Vec<Diagnostic> {
+    lint_document_with(text, name, kind, opts, aws_managed, &|_| Vec::new())
+}
+
+/// [`lint_document`] with `more` checks run on the parsed policy (a higher stage's, such as the
+/// MFA anti-patterns, which this stage may not import).
+pub fn lint_document_with(
+    text: &str,
+    name: &str,
+    kind: Option<crate::policy::PolicyKind>,
+    opts: crate::policy::ParseOptions,
+    aws_managed: bool,
+    more: &dyn Fn(&Policy) -> Vec<Diagnostic>,
 ) -> Vec<Diagnostic> {
     use crate::policy::quota::{guess_kind, size_warning};
     let kind = kind.unwrap_or_else(|| guess_kind(text));
@@ -39,6 +52,7 @@ pub fn lint_document(
             // Checks against the catalog of AWS actions: warnings only.
             w.extend(check(&policy));
             w.extend(crate::policy::quota::lint_warnings(&policy));
+            w.extend(more(&policy));
             w
         }
         Err(d) => d,

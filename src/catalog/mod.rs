@@ -23,6 +23,7 @@
 
 pub mod arn;
 pub mod lint;
+pub mod probes;
 
 use crate::diag::did_you_mean;
 use crate::values::Wildcard;

@@ -33,6 +33,10 @@ pub struct AccountArgs {
     /// An engine setting, name=value (repeatable).
     #[arg(long = "setting", value_name = "NAME=VALUE")]
     settings: Vec<String>,
+    /// Sample every action of these access levels (from the built-in catalog) in the services
+    /// the export's policies name, instead of the default sensitive actions.
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "LEVEL[,LEVEL]")]
+    actions: Vec<super::expand::LevelArg>,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
@@ -84,10 +88,26 @@ pub fn run(args: &AccountArgs, out: &mut Output) -> CmdResult {
     b.set_levels(PolicyKind::Scp, "--scp-level", levels)?;
     let built = b.build()?;
     super::warn_all(&built.policy_warnings);
+    let mut sampled = Vec::new();
+    if !args.actions.is_empty() {
+        let levels: Vec<_> = args.actions.iter().map(|l| l.level()).collect();
+        let services;
+        (sampled, services) = iamsim::account::level_sample(&export, &levels);
+        if !super::quiet() {
+            let names: Vec<&str> = levels.iter().map(|l| l.slug()).collect();
+            eprintln!(
+                "note: sampling {} {} actions of {}",
+                sampled.len(),
+                names.join("/"),
+                services.join(", ")
+            );
+        }
+    }
     let opts = AuditOptions {
         management_account: args.management_account,
         scps: built.spec.scenario.scps,
         settings: built.spec.scenario.settings,
+        sampled,
     };
     let total = export.users.len() + export.roles.len();
     let bar = (std::io::stderr().is_terminal() && total > 20).then(|| {

@@ -26,8 +26,9 @@ pub struct ExpandArgs {
     catalog_version: bool,
 }
 
+/// An access level on the command line (`expand --level`, `mfa --actions`, `account --actions`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-enum LevelArg {
+pub(crate) enum LevelArg {
     List,
     Read,
     Write,
@@ -36,7 +37,8 @@ enum LevelArg {
 }
 
 impl LevelArg {
-    fn level(self) -> AccessLevel {
+    /// The catalog's access level.
+    pub(crate) fn level(self) -> AccessLevel {
         match self {
             LevelArg::List => AccessLevel::List,
             LevelArg::Read => AccessLevel::Read,

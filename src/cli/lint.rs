@@ -2,9 +2,9 @@
 //! line with a caret, a help line, counts at the end.
 
 use super::{CmdResult, ExitStatus};
-use iamsim::catalog::lint::lint_document;
 use iamsim::diag::{render_snippet, Code, Diagnostic, Severity, SourceMap};
 use iamsim::io::Output;
+use iamsim::mfa::lint::lint_document;
 use iamsim::policy::{ParseOptions, PolicyKind};
 use std::io::Write;
 use std::path::PathBuf;

@@ -43,6 +43,10 @@ pub struct MfaArgs {
     /// default list). Default: representative sensitive actions plus the enrolment steps.
     #[arg(long, value_name = "ACTION[=RESOURCE]")]
     pub action: Vec<String>,
+    /// Probe every action of these access levels (from the built-in catalog) in the services
+    /// the policies name, instead of the default sensitive actions; --action adds to them.
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "LEVEL[,LEVEL]")]
+    pub actions: Vec<super::expand::LevelArg>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
@@ -120,7 +124,9 @@ fn build_input(args: &MfaArgs) -> Result<(AuditInput, Option<String>), CliError>
             "no policies: give --scenario FILE or --identity FILE (see iamsim mfa --help)".into(),
         ));
     }
-    let probes = if !args.action.is_empty() {
+    let probes = if !args.actions.is_empty() {
+        level_probes_of(args, &principal, &sc)?
+    } else if !args.action.is_empty() {
         expand_actions(&principal, &args.action).map_err(|e| format!("--action: {e}"))?
     } else if let Some(specs) = scenario_actions {
         expand_actions(&principal, &specs).map_err(|e| format!("actions: {e}"))?
@@ -137,6 +143,44 @@ fn build_input(args: &MfaArgs) -> Result<(AuditInput, Option<String>), CliError>
         },
         fallback,
     ))
+}
+
+/// `--actions LEVEL`: the catalog's actions of those levels in the services the scenario's
+/// policies name, then the `--action` probes; says on stderr what it chose.
+fn level_probes_of(
+    args: &MfaArgs,
+    principal: &iamsim::Principal,
+    sc: &iamsim::Scenario,
+) -> Result<Vec<iamsim::mfa::Probe>, CliError> {
+    let levels: Vec<_> = args.actions.iter().map(|l| l.level()).collect();
+    let policies = sc
+        .identity
+        .iter()
+        .chain(&sc.boundary)
+        .chain(&sc.session)
+        .chain(sc.scps.iter().flatten())
+        .chain(sc.rcps.iter().flatten())
+        .chain(&sc.resource_policy);
+    let (mut probes, services) = iamsim::mfa::level_probes(principal, policies, &levels);
+    for p in expand_actions(principal, &args.action).map_err(|e| format!("--action: {e}"))? {
+        if !probes.contains(&p) {
+            probes.push(p);
+        }
+    }
+    if !crate::cli::quiet() {
+        let names: Vec<&str> = levels.iter().map(|l| l.slug()).collect();
+        let sensitive = probes
+            .iter()
+            .filter(|p| p.kind == iamsim::mfa::ProbeKind::Sensitive)
+            .count();
+        eprintln!(
+            "note: probing {sensitive} {} actions of {} (and {} enrolment and self-service steps)",
+            names.join("/"),
+            services.join(", "),
+            probes.len() - sensitive
+        );
+    }
+    Ok(probes)
 }
 
 /// Runs the subcommand and returns the exit status.

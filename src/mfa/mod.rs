@@ -27,6 +27,7 @@
 //! ```
 
 pub mod diagnose;
+pub mod lint;
 pub mod render;
 
 use crate::compile::{PolicySet, Scenario};
@@ -222,6 +223,45 @@ pub fn expand_actions(p: &Principal, specs: &[String]) -> Result<Vec<Probe>, Str
         }
     }
     Ok(out)
+}
+
+/// The services probed when the policies name none (only `*`): those of the default probes.
+pub const DEFAULT_PROBE_SERVICES: &[&str] = &["ec2", "iam", "kms", "s3", "secretsmanager", "sts"];
+
+/// Probes chosen by access level (`--actions LEVEL`): every catalog action of `levels` in the
+/// services `policies` name (or [`DEFAULT_PROBE_SERVICES`] when they name none), each on its
+/// default resource or a sample of its resource type, followed for IAM users by the enrolment
+/// and self-service probes of [`default_probes`] (so lockouts are still checked). Also returns
+/// the services probed.
+pub fn level_probes<'a>(
+    p: &Principal,
+    policies: impl IntoIterator<Item = &'a crate::policy::Policy>,
+    levels: &[crate::catalog::AccessLevel],
+) -> (Vec<Probe>, Vec<&'static str>) {
+    use crate::catalog::probes::{actions_at_levels, sample_resource, services_named};
+    let mut services = services_named(policies);
+    if services.is_empty() {
+        services = DEFAULT_PROBE_SERVICES.to_vec();
+    }
+    let acct = p.account.as_deref().unwrap_or("111122223333");
+    let mut out: Vec<Probe> = actions_at_levels(&services, levels)
+        .iter()
+        .map(|a| {
+            let name = a.full_name();
+            let mut resource = default_resource(p, &name);
+            if resource == "*" {
+                resource = sample_resource(a, &p.partition, acct);
+            }
+            let kind = probe_kind(&name);
+            Probe::new(&name, resource, kind)
+        })
+        .collect();
+    for d in default_probes(p) {
+        if d.kind != ProbeKind::Sensitive && !out.contains(&d) {
+            out.push(d);
+        }
+    }
+    (out, services)
 }
 
 /// Which account a row is evaluated in.

@@ -112,59 +112,126 @@ fn pad(s: &str, width: usize) -> String {
     t
 }
 
-/// Prints the matrix in blocks of columns that fit `style.width` (each block repeats the action
-/// labels), so a 124-column matrix stays readable in an 80-column terminal.
-fn table(rows: &[&Row], style: Style, legend: &mut Vec<StatementRef>, out: &mut String) {
-    let Some(first) = rows.first() else { return };
-    let lw = first
-        .cells
-        .iter()
-        .map(|c| elide(&probe_label(c), MAX_CELL_CHARS).chars().count())
-        .chain(["MFA present".len()])
-        .max()
-        .unwrap_or(0)
-        + 2;
-    let snapshot = legend.clone();
-    let col_width = |r: &Row| {
-        r.cells
-            .iter()
-            .map(|c| {
-                elide(&cell_text(c, &mut snapshot.clone()), MAX_CELL_CHARS)
-                    .chars()
-                    .count()
-            })
-            .chain([elide(&r.title(), MAX_CELL_CHARS).chars().count()])
-            .max()
-            .unwrap_or(0)
-            + 2
-    };
-    let mut start = 0;
-    while start < rows.len() {
-        let mut end = start;
-        let mut used = lw;
-        while end < rows.len() {
-            let w = col_width(rows[end]);
-            if end > start && used + w > style.width {
-                break;
-            }
-            used += w;
-            end += 1;
-        }
-        if start > 0 {
-            out.push('\n');
-        }
-        table_block(&rows[start..end], style, legend, out);
-        start = end;
+/// Above this many probes the text matrix shows one line per service for the sensitive
+/// actions (`--actions write` can probe hundreds); JSON and SARIF always list every cell.
+pub const SUMMARY_ABOVE: usize = 40;
+
+/// One shown cell: its text and its colour.
+type Shown = (String, &'static str);
+
+fn colour_of(finding: bool, decision: Decision) -> &'static str {
+    match (finding, decision) {
+        (true, _) => "1;31",
+        (_, Decision::Allowed) => "32",
+        (_, Decision::ExplicitDeny) => "31",
+        (_, Decision::ImplicitDeny) => "33",
     }
 }
 
-fn table_block(rows: &[&Row], style: Style, legend: &mut Vec<StatementRef>, out: &mut String) {
-    let Some(first) = rows.first() else { return };
-    let labels: Vec<String> = first
+/// The labels and, per row, the cells of the matrix: one line per probe.
+fn detail(rows: &[&Row], legend: &mut Vec<StatementRef>) -> (Vec<String>, Vec<Vec<Shown>>) {
+    let labels = rows[0]
         .cells
         .iter()
         .map(|c| elide(&probe_label(c), MAX_CELL_CHARS))
         .collect();
+    // Row by row, cell by cell: the order the legend numbers statements in.
+    let cols = rows
+        .iter()
+        .map(|r| {
+            r.cells
+                .iter()
+                .map(|c| {
+                    let text = elide(&cell_text(c, legend), MAX_CELL_CHARS);
+                    (text, colour_of(c.finding, c.decision))
+                })
+                .collect()
+        })
+        .collect();
+    (labels, cols)
+}
+
+/// The matrix with the sensitive probes summarised per service: `iam: 23 actions` with counts
+/// per decision (`allow 3! DENY 20`); enrolment and self-service probes keep their own line.
+fn summary(rows: &[&Row], legend: &mut Vec<StatementRef>) -> (Vec<String>, Vec<Vec<Shown>>) {
+    // Groups of cell indexes: one per service (in first-seen order), or one per other probe.
+    let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
+    for (i, c) in rows[0].cells.iter().enumerate() {
+        if c.kind != ProbeKind::Sensitive {
+            groups.push((elide(&probe_label(c), MAX_CELL_CHARS), vec![i]));
+            continue;
+        }
+        let svc = c.action.split_once(':').map_or(c.action.as_str(), |x| x.0);
+        let key = format!("{svc}:");
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, v)) => v.push(i),
+            None => groups.push((key, vec![i])),
+        }
+    }
+    let mut labels = Vec::new();
+    for (k, v) in &groups {
+        labels.push(if k.ends_with(':') {
+            let n = v.len();
+            format!("{k} {n} action{}", if n == 1 { "" } else { "s" })
+        } else {
+            k.clone()
+        });
+    }
+    let cols = rows
+        .iter()
+        .map(|r| {
+            groups
+                .iter()
+                .map(|(k, idx)| {
+                    if !k.ends_with(':') {
+                        let c = &r.cells[idx[0]];
+                        return (cell_text(c, legend), colour_of(c.finding, c.decision));
+                    }
+                    let cells: Vec<&Cell> = idx.iter().map(|&i| &r.cells[i]).collect();
+                    summary_cell(&cells)
+                })
+                .collect()
+        })
+        .collect();
+    (labels, cols)
+}
+
+/// `allow 3! DENY 20 none 1`: how many cells of a service got each decision, `!` after the
+/// decision when a cell is part of a leak or lockout.
+fn summary_cell(cells: &[&Cell]) -> Shown {
+    let mut parts = Vec::new();
+    for (d, name) in [
+        (Decision::Allowed, "allow"),
+        (Decision::ExplicitDeny, "DENY"),
+        (Decision::ImplicitDeny, "none"),
+    ] {
+        let of: Vec<&&Cell> = cells.iter().filter(|c| c.decision == d).collect();
+        if !of.is_empty() {
+            let bang = if of.iter().any(|c| c.finding) {
+                "!"
+            } else {
+                ""
+            };
+            parts.push(format!("{name} {}{bang}", of.len()));
+        }
+    }
+    let finding = cells.iter().any(|c| c.finding);
+    let decision = [Decision::Allowed, Decision::ExplicitDeny]
+        .into_iter()
+        .find(|d| cells.iter().any(|c| c.decision == *d))
+        .unwrap_or(Decision::ImplicitDeny);
+    (parts.join(" "), colour_of(finding, decision))
+}
+
+/// Prints the matrix in blocks of columns that fit `style.width` (each block repeats the action
+/// labels), so a 124-column matrix stays readable in an 80-column terminal.
+fn table(rows: &[&Row], style: Style, legend: &mut Vec<StatementRef>, out: &mut String) {
+    let Some(first) = rows.first() else { return };
+    let (labels, cols) = if first.cells.len() > SUMMARY_ABOVE {
+        summary(rows, legend)
+    } else {
+        detail(rows, legend)
+    };
     let lw = labels
         .iter()
         .map(|l| l.chars().count())
@@ -172,56 +239,80 @@ fn table_block(rows: &[&Row], style: Style, legend: &mut Vec<StatementRef>, out:
         .max()
         .unwrap_or(0)
         + 2;
-    let cols: Vec<Vec<String>> = rows
-        .iter()
-        .map(|r| {
-            r.cells
-                .iter()
-                .map(|c| elide(&cell_text(c, legend), MAX_CELL_CHARS))
-                .collect()
-        })
-        .collect();
+    // Each column is as wide as its widest cell or its title.
     let widths: Vec<usize> = rows
         .iter()
         .zip(&cols)
         .map(|(r, col)| {
             col.iter()
-                .map(|s| s.chars().count())
+                .map(|(s, _)| s.chars().count())
                 .chain([elide(&r.title(), MAX_CELL_CHARS).chars().count()])
                 .max()
                 .unwrap_or(0)
                 + 2
         })
         .collect();
-    let mut lines = Vec::new();
-    let mut line = pad("", lw);
-    for (r, w) in rows.iter().zip(&widths) {
-        line.push_str(&style.paint(&pad(&elide(&r.title(), MAX_CELL_CHARS), *w), "1"));
+    let mut start = 0;
+    while start < rows.len() {
+        let mut end = start;
+        let mut used = lw;
+        while end < rows.len() {
+            if end > start && used + widths[end] > style.width {
+                break;
+            }
+            used += widths[end];
+            end += 1;
+        }
+        if start > 0 {
+            out.push('\n');
+        }
+        let block = Block {
+            rows: &rows[start..end],
+            labels: &labels,
+            cols: &cols[start..end],
+            widths: &widths[start..end],
+            lw,
+        };
+        block.print(style, out);
+        start = end;
     }
-    lines.push(line);
-    let mut line = style.paint(&pad("MFA present", lw), "2");
-    for (r, w) in rows.iter().zip(&widths) {
-        line.push_str(&style.paint(&pad(mfa_text(r), *w), "2"));
-    }
-    lines.push(line);
-    for (i, l) in labels.iter().enumerate() {
-        let mut line = pad(l, lw);
-        for ((r, col), w) in rows.iter().zip(&cols).zip(&widths) {
-            let text = pad(&col[i], *w);
-            let c = &r.cells[i];
-            let code = match (c.finding, c.decision) {
-                (true, _) => "1;31",
-                (_, Decision::Allowed) => "32",
-                (_, Decision::ExplicitDeny) => "31",
-                (_, Decision::ImplicitDeny) => "33",
-            };
-            line.push_str(&style.paint(&text, code));
+}
+
+/// A block of columns of the matrix, ready to print.
+struct Block<'a> {
+    rows: &'a [&'a Row],
+    labels: &'a [String],
+    cols: &'a [Vec<Shown>],
+    widths: &'a [usize],
+    lw: usize,
+}
+
+impl Block<'_> {
+    fn print(&self, style: Style, out: &mut String) {
+        let (rows, widths, lw) = (self.rows, self.widths, self.lw);
+        let mut lines = Vec::new();
+        let mut line = pad("", lw);
+        for (r, w) in rows.iter().zip(widths) {
+            line.push_str(&style.paint(&pad(&elide(&r.title(), MAX_CELL_CHARS), *w), "1"));
         }
         lines.push(line);
-    }
-    for l in lines {
-        out.push_str(l.trim_end());
-        out.push('\n');
+        let mut line = style.paint(&pad("MFA present", lw), "2");
+        for (r, w) in rows.iter().zip(widths) {
+            line.push_str(&style.paint(&pad(mfa_text(r), *w), "2"));
+        }
+        lines.push(line);
+        for (i, l) in self.labels.iter().enumerate() {
+            let mut line = pad(l, lw);
+            for (col, w) in self.cols.iter().zip(widths) {
+                let (text, code) = &col[i];
+                line.push_str(&style.paint(&pad(text, *w), code));
+            }
+            lines.push(line);
+        }
+        for l in lines {
+            out.push_str(l.trim_end());
+            out.push('\n');
+        }
     }
 }
 
@@ -249,6 +340,9 @@ pub fn to_text(r: &MfaReport, style: Style) -> String {
         table(&rows, style, &mut legend, &mut out);
     }
     out.push_str("\nallow[n] allowed by statement n · DENY[n] explicit deny by statement n · none implicit deny (none:scpN/bnd/ses: that layer has no allow) · * service rule outside policies · ! part of a leak or lockout\n");
+    if r.probes.len() > SUMMARY_ABOVE {
+        out.push_str(&format!("{} probes: the sensitive actions are summarised per service (how many got each decision); --format json lists every cell\n", r.probes.len()));
+    }
     if r.rows
         .iter()
         .any(|x| x.title().contains("(doc)") || x.title().contains("(obs)"))
