@@ -254,7 +254,7 @@ pub fn run(args: &ReplayArgs, out: &mut Output) -> CmdResult {
         jobs,
         jsonl,
         &mut summary,
-        &mut |t| out.write_all(t),
+        &mut |t| out.write_unfiltered(t),
     ) {
         Ok(d) => d,
         Err(ReplayError::Input(e)) => return Err(e.into()),

@@ -73,7 +73,11 @@ impl SetInfo {
             .collect();
         let labels_json = labels
             .iter()
-            .map(|l| serde_json::to_string(l).unwrap_or_default())
+            .map(|l| {
+                let mut v = Vec::new();
+                json_str(&mut v, l);
+                String::from_utf8(v).unwrap_or_default()
+            })
             .collect();
         let id = |k: &str| set.keys().id(&k.to_ascii_lowercase());
         SetInfo {
@@ -475,9 +479,7 @@ impl<'r> Worker<'r> {
         base: Option<&Decided>,
         prop: Option<&Decided>,
     ) {
-        let s = |out: &mut Vec<u8>, v: &str| {
-            let _ = serde_json::to_writer(&mut *out, v);
-        };
+        let s = json_str;
         out.extend_from_slice(b"{\"file\":");
         out.extend_from_slice(file_json.as_bytes());
         out.extend_from_slice(b",\"index\":");
@@ -533,10 +535,58 @@ impl<'r> Worker<'r> {
     }
 }
 
+/// Appends `v` as a JSON string that is also safe on a terminal: serde_json's escapes, plus
+/// DEL and the C1 controls (U+0080 to U+009F, CSI among them) as `\u00XX`, so the JSON Lines
+/// output needs no terminal filter.
+pub fn json_str(out: &mut Vec<u8>, v: &str) {
+    let b = v.as_bytes();
+    let special = |c: u8| c < 0x20 || c == b'"' || c == b'\\' || c == 0x7f || c == 0xc2;
+    out.push(b'"');
+    let mut from = 0;
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        if !special(c) {
+            i += 1;
+            continue;
+        }
+        // U+0080..U+009F are C2 80..C2 9F; other C2 sequences are printable.
+        let code = match c {
+            0xc2 if (0x80..=0x9f).contains(&b.get(i + 1).copied().unwrap_or(0)) => Some(b[i + 1]),
+            0xc2 => None,
+            _ => Some(c),
+        };
+        let Some(code) = code else {
+            i += 1;
+            continue;
+        };
+        out.extend_from_slice(&b[from..i]);
+        match code {
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            0x08 => out.extend_from_slice(b"\\b"),
+            0x0c => out.extend_from_slice(b"\\f"),
+            _ => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.extend_from_slice(b"\\u00");
+                out.push(HEX[(code >> 4) as usize]);
+                out.push(HEX[(code & 15) as usize]);
+            }
+        }
+        i += if c == 0xc2 { 2 } else { 1 };
+        from = i;
+    }
+    out.extend_from_slice(&b[from..]);
+    out.push(b'"');
+}
+
 /// The error record of a record that is not JSON.
 fn error_record(out: &mut Vec<u8>, file_json: &str, index: usize, msg: &str) {
     out.extend_from_slice(b"{\"error\":");
-    let _ = serde_json::to_writer(&mut *out, msg);
+    json_str(out, msg);
     out.extend_from_slice(b",\"file\":");
     out.extend_from_slice(file_json.as_bytes());
     out.extend_from_slice(b",\"index\":");
@@ -556,7 +606,11 @@ fn work(
     let files: Vec<String> = chunk
         .files
         .iter()
-        .map(|f| serde_json::to_string(&**f).unwrap_or_default())
+        .map(|f| {
+            let mut v = Vec::new();
+            json_str(&mut v, f);
+            String::from_utf8(v).unwrap_or_default()
+        })
         .collect();
     for s in spans {
         let text = match &s.bad {
@@ -641,4 +695,37 @@ pub fn replay_files(
         Ok(())
     })?;
     Ok(damaged)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::json_str;
+
+    #[test]
+    fn json_strings_are_serde_json_plus_del_and_c1_escaped() {
+        let all: String = (0u32..0x2ff).filter_map(char::from_u32).collect();
+        for s in [
+            all.as_str(),
+            "plain",
+            "a\"b\\c",
+            "é\u{85}\u{9b}[31m\u{7f}x",
+            "",
+        ] {
+            let mut out = Vec::new();
+            json_str(&mut out, s);
+            let text = String::from_utf8(out).unwrap();
+            // It is JSON for the same string, and nothing a terminal acts on is left raw.
+            assert_eq!(serde_json::from_str::<String>(&text).unwrap(), s);
+            assert!(!text
+                .chars()
+                .any(|c| c.is_control() || ('\u{80}'..='\u{9f}').contains(&c)));
+            // Without DEL and C1 controls it is serde_json's text, byte for byte.
+            if !s
+                .chars()
+                .any(|c| c == '\u{7f}' || ('\u{80}'..='\u{9f}').contains(&c))
+            {
+                assert_eq!(text, serde_json::to_string(s).unwrap());
+            }
+        }
+    }
 }
