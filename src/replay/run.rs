@@ -613,9 +613,20 @@ fn work(
         })
         .collect();
     for s in spans {
+        let owned;
         let text = match &s.bad {
             Some(b) => Err(&**b),
-            None => Ok(&chunk.text[s.start..s.end]),
+            None => match std::str::from_utf8(&chunk.text[s.start..s.end]) {
+                Ok(t) => Ok(t.trim()),
+                Err(e) => {
+                    owned = format!(
+                        "line {}: not UTF-8 text (at byte {})",
+                        s.line,
+                        e.valid_up_to()
+                    );
+                    Err(owned.as_str())
+                }
+            },
         };
         let f = s.file as usize;
         w.record(

@@ -85,8 +85,8 @@ pub struct Span {
 pub struct Chunk {
     /// The files the records come from, as shown.
     pub files: Vec<Arc<str>>,
-    /// The records' text, one after the other.
-    pub text: String,
+    /// The records' text, one after the other (UTF-8 is checked by whoever evaluates them).
+    pub text: Vec<u8>,
     /// The records, in input order.
     pub spans: Vec<Span>,
 }
@@ -123,7 +123,7 @@ impl Chunker<'_> {
         let start = self.cur.text.len();
         let bad = match text {
             Ok(t) => {
-                self.cur.text.push_str(t);
+                self.cur.text.extend_from_slice(t.as_bytes());
                 None
             }
             Err(e) => Some(e.into_boxed_str()),
@@ -149,6 +149,20 @@ impl Chunker<'_> {
         }
         let c = std::mem::take(&mut self.cur);
         self.tx.send(Msg::Chunk(c)).is_ok()
+    }
+
+    /// Hands on the records before `at` in the text; what follows (a partial line) starts the
+    /// next chunk.
+    fn cut(&mut self, at: usize, shown: &str) -> bool {
+        let mut next = Chunk {
+            files: vec![Arc::from(shown)],
+            text: Vec::with_capacity(CHUNK_BYTES + (2 << 20)),
+            spans: Vec::with_capacity(CHUNK_RECORDS),
+        };
+        next.text.extend_from_slice(&self.cur.text[at..]);
+        self.cur.text.truncate(at);
+        let done = std::mem::replace(&mut self.cur, next);
+        done.spans.is_empty() || self.tx.send(Msg::Chunk(done)).is_ok()
     }
 
     fn send(&mut self, m: Msg) -> bool {
@@ -231,6 +245,30 @@ impl Source {
     }
 }
 
+impl Source {
+    /// Appends up to `max` bytes to `v` (no zero-filling); 0 at the end or at the damage.
+    fn fill_vec(&mut self, v: &mut Vec<u8>, max: usize) -> Result<usize, InputError> {
+        if self.damage.is_some() {
+            return Ok(0);
+        }
+        let before = v.len();
+        match (&mut self.inner).take(max as u64).read_to_end(v) {
+            Ok(n) => Ok(n),
+            Err(e) if self.gzip => {
+                self.damage = Some(format!(
+                    "{}: the gzip data is truncated or damaged ({e}); the records before it were read",
+                    self.shown
+                ));
+                Ok(v.len() - before)
+            }
+            Err(e) => Err(InputError::whole(
+                &self.shown,
+                crate::io::read::read_error(&e),
+            )),
+        }
+    }
+}
+
 /// Opens a file, decompressing gzip (recognised by its magic bytes).
 fn open(path: &Path, shown: &str) -> Result<Source, InputError> {
     let mut r = crate::io::read::open_read(path)?;
@@ -306,6 +344,7 @@ fn read_one(path: &Path, shown: &str, c: &mut Chunker<'_>) -> Result<Option<Stri
     };
     if let Some(start) = lines_at {
         buf.drain(..start);
+        drop(block);
         stream_lines(&mut src, buf, shown, c)?;
         return Ok(src.damage);
     }
@@ -330,57 +369,108 @@ fn read_one(path: &Path, shown: &str, c: &mut Chunker<'_>) -> Result<Option<Stri
     Ok(src.damage)
 }
 
-/// Streams JSON Lines: `buf` starts at line 1; the rest comes from `src`.
+/// Streams JSON Lines: `head` starts at line 1; the rest comes from `src`. The file is read
+/// straight into the chunk's text and cut into lines there (no copy but a partial last line).
 fn stream_lines(
     src: &mut Source,
-    mut buf: Vec<u8>,
+    head: Vec<u8>,
     shown: &str,
     c: &mut Chunker<'_>,
 ) -> Result<(), Stop> {
-    let mut block = vec![0u8; 1 << 20];
+    let mut file = c.file(shown);
+    let mut pos = c.cur.text.len();
+    c.cur.text.extend_from_slice(&head);
+    drop(head);
     let mut line = 0usize;
     let mut index = 0usize;
-    let mut pos = 0usize;
     // Bytes of an over-long line being skipped (it is not held).
     let mut skipping: Option<usize> = None;
     loop {
-        // Every whole line in the buffer.
-        while let Some(nl) = memchr::memchr(b'\n', &buf[pos..]).map(|i| pos + i) {
+        // Every whole line read so far.
+        while let Some(nl) = memchr::memchr(b'\n', &c.cur.text[pos..]).map(|i| pos + i) {
+            line += 1;
             if let Some(len) = skipping.take() {
-                line += 1;
-                let total = len + (nl - pos);
-                if !c.push(shown, index, line, Err(too_long(line, total))) {
-                    return Err(Stop::Gone);
-                }
+                let msg = too_long(line, len + (nl - pos));
+                c.cur.spans.push(bad_span(file, index, pos, line, msg));
                 index += 1;
-            } else if !one_line(&buf[pos..nl], shown, &mut line, &mut index, c) {
-                return Err(Stop::Gone);
+            } else if let Some((a, b)) = non_blank(&c.cur.text[pos..nl]) {
+                c.cur.spans.push(Span {
+                    file,
+                    index,
+                    start: pos + a,
+                    end: pos + b,
+                    line,
+                    bad: None,
+                });
+                index += 1;
             }
             pos = nl + 1;
         }
-        // Keep the partial line; an over-long one is dropped and only counted.
-        buf.drain(..pos);
-        pos = 0;
-        if buf.len() > MAX_LINE_BYTES {
-            *skipping.get_or_insert(0) += buf.len();
-            buf.clear();
+        // A full chunk goes on; the partial line starts the next one.
+        if c.cur.spans.len() >= CHUNK_RECORDS || pos >= CHUNK_BYTES {
+            if !c.cut(pos, shown) {
+                return Err(Stop::Gone);
+            }
+            file = 0;
+            pos = 0;
         }
-        let n = src.fill(&mut block)?;
-        if n == 0 {
+        // An over-long partial line is dropped and only counted.
+        if c.cur.text.len() - pos > MAX_LINE_BYTES {
+            *skipping.get_or_insert(0) += c.cur.text.len() - pos;
+            c.cur.text.truncate(pos);
+        }
+        if src.fill_vec(&mut c.cur.text, 1 << 20)? == 0 {
             break;
         }
-        buf.extend_from_slice(&block[..n]);
     }
     // The last line, without a line break.
+    let end = c.cur.text.len();
     if let Some(len) = skipping {
         line += 1;
-        if !c.push(shown, index, line, Err(too_long(line, len + buf.len()))) {
-            return Err(Stop::Gone);
-        }
-    } else if !buf.is_empty() && !one_line(&buf, shown, &mut line, &mut index, c) {
-        return Err(Stop::Gone);
+        c.cur.spans.push(bad_span(
+            file,
+            index,
+            pos,
+            line,
+            too_long(line, len + end - pos),
+        ));
+    } else if let Some((a, b)) = non_blank(&c.cur.text[pos..end]) {
+        c.cur.spans.push(Span {
+            file,
+            index,
+            start: pos + a,
+            end: pos + b,
+            line: line + 1,
+            bad: None,
+        });
     }
     Ok(())
+}
+
+fn bad_span(file: u32, index: usize, at: usize, line: usize, msg: String) -> Span {
+    Span {
+        file,
+        index,
+        start: at,
+        end: at,
+        line,
+        bad: Some(msg.into_boxed_str()),
+    }
+}
+
+/// The line without surrounding whitespace as `str::trim` sees it, or `None` for a blank line.
+fn non_blank(raw: &[u8]) -> Option<(usize, usize)> {
+    let a = raw.iter().position(|&b| !is_ws(b))?;
+    let b = raw.len() - raw.iter().rev().position(|&b| !is_ws(b)).unwrap_or(0);
+    // Other Unicode whitespace at an end: only `str::trim` can tell.
+    if raw[a] >= 0x80 || raw[b - 1] >= 0x80 {
+        if let Ok(t) = std::str::from_utf8(&raw[a..b]) {
+            if t.trim().is_empty() {
+                return None;
+            }
+        }
+    }
+    Some((a, b))
 }
 
 fn too_long(line: usize, len: usize) -> String {
