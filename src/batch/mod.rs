@@ -147,6 +147,7 @@ impl<'s> Batch<'s> {
             dec: String::new(),
             lower: String::with_capacity(64),
             memo: Vec::new(),
+            memo_distinct: 0,
         }
     }
 }
@@ -225,6 +226,8 @@ pub struct Worker<'b, 's> {
     lower: String,
     /// Per position in `context_keys`: the last key name seen there and what it means.
     memo: Vec<(String, KeyClass)>,
+    /// `memo[..memo_distinct]` are known to be pairwise distinct keys.
+    memo_distinct: usize,
 }
 
 impl Worker<'_, '_> {
@@ -435,27 +438,59 @@ impl Worker<'_, '_> {
                 None => return false,
             },
         };
-        if self.has_duplicate_key(text, dec) {
-            return false;
-        }
         // What each key means, once per line.
         self.classes.clear();
+        let mut all_remembered = true;
         for i in 0..self.entries.len() {
-            let c = self.classify(i, s(self.entries[i].key));
+            let (c, hit) = self.classify(i, s(self.entries[i].key));
+            all_remembered &= hit;
             self.classes.push(c);
+        }
+        // Keys spelt as remembered at every position are known to be distinct when those
+        // positions were checked before; other lines are checked (and remembered when clean).
+        let n_keys = self.entries.len();
+        if !(all_remembered && n_keys <= self.memo_distinct) {
+            if self.has_duplicate_key(text, dec) {
+                return false;
+            }
+            if n_keys <= self.memo.len() {
+                self.memo_distinct = self.memo_distinct.max(n_keys);
+            }
         }
         // A time override: the request time is the first one (else the run's clock); one that
         // is not a date is an error the full path words.
         let Some(time) = self.time_override(text, dec) else {
             return false;
         };
+        let b = self.batch;
+        // A line that writes no slot (no key it gives, no key of its resource or its time is
+        // interned) is evaluated on the bound template itself: nothing to copy or restore.
+        let writes = !b.set.resource_key_ids().is_empty()
+            || self
+                .classes
+                .iter()
+                .any(|c| matches!(c, KeyClass::Id(_) | KeyClass::Time(Some(_))))
+            || (time.is_some() && b.time_ids.iter().any(Option::is_some));
+        if !writes {
+            let tmpl = &mut self.tmpls[t];
+            let slots = template_slots(b, &tmpl.principal, (preset_ix, &mut tmpl.slots[preset_ix]));
+            let r = Request {
+                principal: &tmpl.principal,
+                action,
+                resource,
+                preset: PRESETS[preset_ix].0,
+            };
+            let o = b.set.evaluate(&r, slots);
+            stats.count(o.decision);
+            b.write_outcome(out, n, &o, &r, slots);
+            return true;
+        }
         self.prepare(t, preset_ix);
         self.resource_keys(t, resource);
         if let Some((line_now, given)) = time {
-            self.set_time_keys(line_now.unwrap_or(self.batch.now), given);
+            self.set_time_keys(line_now.unwrap_or(b.now), given);
         }
         self.write_overrides(text, dec);
-        let b = self.batch;
         let principal = &self.tmpls[t].principal;
         let r = Request {
             principal,
@@ -544,12 +579,13 @@ impl Worker<'_, '_> {
         }
     }
 
-    /// What a `context_keys` name means to this set. Lines tend to repeat their keys in the same
-    /// order, so the answer is remembered per position and reused when the spelling matches.
-    fn classify(&mut self, pos: usize, raw: &str) -> KeyClass {
+    /// What a `context_keys` name means to this set, and whether it was remembered. Lines tend
+    /// to repeat their keys in the same order, so the answer is remembered per position and
+    /// reused when the spelling matches.
+    fn classify(&mut self, pos: usize, raw: &str) -> (KeyClass, bool) {
         if let Some((k, c)) = self.memo.get(pos) {
             if k.as_bytes() == raw.as_bytes() {
-                return *c;
+                return (*c, true);
             }
         }
         self.lower.clear();
@@ -566,10 +602,12 @@ impl Worker<'_, '_> {
         };
         if pos < self.memo.len() {
             self.memo[pos] = (raw.to_string(), c);
+            // The remembered keys before `pos` are still pairwise distinct.
+            self.memo_distinct = self.memo_distinct.min(pos);
         } else if pos == self.memo.len() && pos < 64 {
             self.memo.push((raw.to_string(), c));
         }
-        c
+        (c, false)
     }
 
     /// Sets the keys the request time drives to what [`build_context`] gives for `now`: both
@@ -678,12 +716,7 @@ impl Worker<'_, '_> {
     fn prepare(&mut self, t: usize, p: usize) {
         let b = self.batch;
         let tmpl = &mut self.tmpls[t];
-        let src = tmpl.slots[p].get_or_insert_with(|| {
-            let ctx = b
-                .set
-                .principal_context(&tmpl.principal, PRESETS[p].0, b.now);
-            Box::new(b.set.bind(&ctx))
-        });
+        let src = template_slots(b, &tmpl.principal, (p, &mut tmpl.slots[p]));
         if self.cur == Some((t, p)) {
             for id in self.dirty.drain(..) {
                 let i = id as usize;
@@ -697,6 +730,18 @@ impl Worker<'_, '_> {
             self.cur = Some((t, p));
         }
     }
+}
+
+/// The bound context of `principal` with preset `p`, built on first use.
+fn template_slots<'t>(
+    b: &Batch<'_>,
+    principal: &Principal,
+    (p, slot): (usize, &'t mut Option<Box<Slots>>),
+) -> &'t Slots {
+    slot.get_or_insert_with(|| {
+        let ctx = b.set.principal_context(principal, PRESETS[p].0, b.now);
+        Box::new(b.set.bind(&ctx))
+    })
 }
 
 /// Sets a single value, reusing the string already in the slot or the spare one.
