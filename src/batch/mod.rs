@@ -138,13 +138,14 @@ impl<'s> Batch<'s> {
             work: Slots {
                 values: vec![None; n],
             },
-            spare: vec![String::new(); n],
+            spare: vec![Spare::default(); n],
             dirty: Vec::with_capacity(16),
             cur: None,
             entries: Vec::with_capacity(16),
             items: Vec::with_capacity(16),
             classes: Vec::with_capacity(16),
             dec: String::new(),
+            names: Vec::with_capacity(16),
             lower: String::with_capacity(64),
             memo: Vec::new(),
             memo_distinct: 0,
@@ -214,7 +215,7 @@ pub struct Worker<'b, 's> {
     /// The working context: equal to template `cur` except at the ids in `dirty`.
     work: Slots,
     /// Strings kept from slots reset to absent, reused when the slot is set again.
-    spare: Vec<String>,
+    spare: Vec<Spare>,
     dirty: Vec<KeyId>,
     cur: Option<(usize, usize)>,
     entries: Vec<KeyEntry>,
@@ -223,6 +224,8 @@ pub struct Worker<'b, 's> {
     classes: Vec<KeyClass>,
     /// The line's strings that had escapes, decoded (see [`resolve`]).
     dec: String,
+    /// The scanner's member names of skipped objects.
+    names: Vec<(u32, u32)>,
     lower: String,
     /// Per position in `context_keys`: the last key name seen there and what it means.
     memo: Vec<(String, KeyClass)>,
@@ -399,6 +402,7 @@ impl Worker<'_, '_> {
             &mut self.entries,
             &mut self.items,
             &mut dec,
+            &mut self.names,
         )
         .is_some()
             && self.fast_scanned(n, text, &dec, &f, out, stats);
@@ -562,19 +566,31 @@ impl Worker<'_, '_> {
             let slot = &mut self.work.values[id as usize];
             self.dirty.push(id);
             match e.value {
-                FastValue::One(a, b) => set_one(slot, s((a, b)), &mut self.spare[id as usize]),
+                FastValue::One(a, b) => set_one(slot, s((a, b)), &mut self.spare[id as usize].one),
                 FastValue::Many(a, b) => {
-                    let vs = self.items[a as usize..b as usize]
-                        .iter()
-                        .map(|&r| s(r).to_string())
-                        .collect();
+                    // Reuse the list (and its strings) already in the slot or kept spare.
+                    let spare = &mut self.spare[id as usize];
+                    let mut vs = match slot.take() {
+                        Some(CtxValue::Many(v)) => v,
+                        other => {
+                            spare.keep(other);
+                            std::mem::take(&mut spare.many)
+                        }
+                    };
+                    let items = &self.items[a as usize..b as usize];
+                    vs.truncate(items.len());
+                    for (j, &r) in items.iter().enumerate() {
+                        match vs.get_mut(j) {
+                            Some(v) => {
+                                v.clear();
+                                v.push_str(s(r));
+                            }
+                            None => vs.push(s(r).to_string()),
+                        }
+                    }
                     *slot = Some(CtxValue::Many(vs));
                 }
-                FastValue::Remove => {
-                    if let Some(CtxValue::One(d)) = slot.take() {
-                        self.spare[id as usize] = d;
-                    }
-                }
+                FastValue::Remove => self.spare[id as usize].keep(slot.take()),
             }
         }
     }
@@ -628,7 +644,7 @@ impl Worker<'_, '_> {
             let i = id as usize;
             let slot = &mut self.work.values[i];
             if !matches!(slot, Some(CtxValue::One(_))) {
-                *slot = Some(CtxValue::One(std::mem::take(&mut self.spare[i])));
+                *slot = Some(CtxValue::One(std::mem::take(&mut self.spare[i].one)));
             }
             let Some(CtxValue::One(d)) = slot else {
                 continue;
@@ -681,22 +697,18 @@ impl Worker<'_, '_> {
         if let Some(id) = ids.account {
             let i = id as usize;
             match k.account {
-                Some(a) => set_one(&mut self.work.values[i], a, &mut self.spare[i]),
+                Some(a) => set_one(&mut self.work.values[i], a, &mut self.spare[i].one),
                 None => {
-                    if let Some(CtxValue::One(d)) = self.work.values[i].take() {
-                        self.spare[i] = d;
-                    }
+                    self.spare[i].keep(self.work.values[i].take());
                 }
             }
         }
         if let Some(id) = ids.org_id {
             let i = id as usize;
             match k.org {
-                Some((org, _)) => set_one(&mut self.work.values[i], org, &mut self.spare[i]),
+                Some((org, _)) => set_one(&mut self.work.values[i], org, &mut self.spare[i].one),
                 None => {
-                    if let Some(CtxValue::One(d)) = self.work.values[i].take() {
-                        self.spare[i] = d;
-                    }
+                    self.spare[i].keep(self.work.values[i].take());
                 }
             }
         }
@@ -764,18 +776,52 @@ fn set_one(slot: &mut Option<CtxValue>, v: &str, spare: &mut String) {
 }
 
 /// `*dst = src.clone()`, reusing the string allocations already there.
-fn assign(dst: &mut Option<CtxValue>, src: &Option<CtxValue>, spare: &mut String) {
+fn assign(dst: &mut Option<CtxValue>, src: &Option<CtxValue>, spare: &mut Spare) {
     match (dst.as_mut(), src) {
         (Some(CtxValue::One(d)), Some(CtxValue::One(s))) => {
-            d.clear();
-            d.push_str(s);
-        }
-        (_, None) => {
-            if let Some(CtxValue::One(d)) = dst.take() {
-                *spare = d;
+            // Callers' templates share many values (account, preset keys): compare first.
+            if d != s {
+                d.clear();
+                d.push_str(s);
             }
         }
-        (_, Some(v)) => *dst = Some(v.clone()),
+        (Some(CtxValue::Many(d)), Some(CtxValue::Many(s))) => d.clone_from(s),
+        (None, None) => {}
+        (_, None) => spare.keep(dst.take()),
+        (_, Some(v)) => {
+            spare.keep(dst.take());
+            *dst = Some(match v {
+                CtxValue::One(s) => {
+                    let mut d = std::mem::take(&mut spare.one);
+                    d.clear();
+                    d.push_str(s);
+                    CtxValue::One(d)
+                }
+                CtxValue::Many(s) => {
+                    let mut d = std::mem::take(&mut spare.many);
+                    d.clone_from(s);
+                    CtxValue::Many(d)
+                }
+            });
+        }
+    }
+}
+
+/// The allocations of a slot's last value, kept while the slot is absent and reused when it
+/// is set again (a line's list value does not allocate once the worker is warm).
+#[derive(Debug, Default, Clone)]
+struct Spare {
+    one: String,
+    many: Vec<String>,
+}
+
+impl Spare {
+    fn keep(&mut self, v: Option<CtxValue>) {
+        match v {
+            Some(CtxValue::One(d)) => self.one = d,
+            Some(CtxValue::Many(d)) => self.many = d,
+            None => {}
+        }
     }
 }
 
@@ -888,8 +934,9 @@ struct Cursor<'a> {
     /// Decoded strings that had escapes; a range starting at or after `b.len()` points here
     /// (offset by `b.len()`), see [`resolve`].
     dec: &'a mut String,
-    /// Member names of the objects being skipped, for the duplicate-key check.
-    names: Vec<(u32, u32)>,
+    /// Member names of the objects being skipped, for the duplicate-key check (the worker's
+    /// buffer, reused from line to line).
+    names: &'a mut Vec<(u32, u32)>,
 }
 
 /// The text of a range the scanner returned: the line's bytes, or the decoded buffer for a
@@ -905,12 +952,13 @@ fn resolve<'t>(line: &'t str, dec: &'t str, r: (u32, u32)) -> &'t str {
 }
 
 impl<'a> Cursor<'a> {
-    fn new(b: &'a [u8], dec: &'a mut String) -> Cursor<'a> {
+    fn new(b: &'a [u8], dec: &'a mut String, names: &'a mut Vec<(u32, u32)>) -> Cursor<'a> {
+        names.clear();
         Cursor {
             b,
             i: 0,
             dec,
-            names: Vec::new(),
+            names,
         }
     }
 
@@ -1210,11 +1258,12 @@ fn scan(
     entries: &mut Vec<KeyEntry>,
     items: &mut Vec<(u32, u32)>,
     dec: &mut String,
+    names: &mut Vec<(u32, u32)>,
 ) -> Option<()> {
     if line.len() > u32::MAX as usize / 4 {
         return None;
     }
-    let mut c = Cursor::new(line, dec);
+    let mut c = Cursor::new(line, dec, names);
     let mut seen = 0u8;
     c.ws();
     c.eat(b'{')?;
@@ -1702,7 +1751,8 @@ mod tests {
                         let mut line = v.clone();
                         line.extend_from_slice(tail);
                         let mut dec = String::new();
-                        let mut c = Cursor::new(&line, &mut dec);
+                        let mut names = Vec::new();
+                        let mut c = Cursor::new(&line, &mut dec, &mut names);
                         let got = c.string();
                         if special == b'\\' {
                             // An escape: decoded as serde_json decodes it, or refused.
@@ -1736,7 +1786,8 @@ mod tests {
         ] {
             let line = body.as_bytes();
             let mut dec = String::new();
-            let mut c = Cursor::new(line, &mut dec);
+            let mut names = Vec::new();
+            let mut c = Cursor::new(line, &mut dec, &mut names);
             let got = c.string();
             let pos = c.i;
             let got = got.map(|r| (pos, resolve(body, &dec, r).to_string()));
