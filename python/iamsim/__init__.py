@@ -7,7 +7,8 @@ Compile a scenario once and decide requests exactly as AWS documents it::
     assert s.evaluate("s3:ListAllMyBuckets", context="access-keys").decision == "explicitDeny"
 
 ``Scenario.evaluate_jsonl`` and ``Scenario.evaluate_batch`` (Arrow) decide many requests at
-once with the same output as ``iamsim batch``; ``iamsim.spark`` runs that inside Spark.
+once with the same output as ``iamsim batch``; ``iamsim.spark`` runs that inside Spark and
+``iamsim.ray`` inside Ray Data.
 """
 
 from __future__ import annotations

@@ -38,11 +38,11 @@ def _trace(event: str) -> None:
             pass
 
 
-def _scenario(text: str, origin: Optional[str]) -> Scenario:
+def _scenario(text: str, origin: Optional[str], root: Optional[str] = None) -> Scenario:
     key = (text, origin)
     s = _compiled.get(key)
     if s is None:
-        s = _scenario_from_source(text, origin)
+        s = _scenario_from_source(text, origin, root)
         _compiled[key] = s
         _trace("compile")
     return s
@@ -89,10 +89,9 @@ def evaluate(
     schema = output_schema(df.schema, passthrough)
 
     def run(batches: Iterable[Any]) -> Iterator[Any]:
-        where = origin
-        if where is not None and not os.path.isabs(where) and not os.path.exists(where):
-            where = os.path.join(driver_cwd, where)
-        s = _scenario(text, where)
+        # The origin stays as given (statement labels are named after it); a worker in another
+        # working directory reads the files under the driver's.
+        s = _scenario(text, origin, driver_cwd)
         for b in batches:
             yield s.evaluate_batch(b, passthrough)
 

@@ -57,15 +57,33 @@ struct Source {
 }
 
 /// Compiles a scenario from its JSON text; with `origin`, as the file `origin` would be
-/// (references relative to its directory, which becomes a reference root).
-fn compile(text: &str, origin: Option<&Path>) -> Result<Engine, iamsim::Error> {
-    let Some(path) = origin else {
+/// (references relative to its directory, which becomes a reference root). `root` is one more
+/// directory references may point into: the driver's working directory, for a Spark or Ray
+/// worker that runs in another one.
+fn compile(
+    text: &str,
+    origin: Option<&Path>,
+    root: Option<&Path>,
+) -> Result<Engine, iamsim::Error> {
+    let Some(origin) = origin else {
         return Engine::from_json(text);
     };
-    let shown = path.display().to_string();
+    // The file as named (what labels and errors show) and where it is read: under `root` when
+    // it is relative and the worker's directory is another one.
+    let shown = origin.display().to_string();
+    let path = match root {
+        Some(r) if origin.is_relative() && !origin.exists() => r.join(origin),
+        _ => origin.to_path_buf(),
+    };
     let j = iamsim::scenario::parse_json_text(text, &shown)?;
     let mut b = iamsim::ScenarioBuilder::new();
-    b.loader.roots.allow_input(path);
+    b.loader.roots.allow_input(&path);
+    if let Some(r) = root {
+        b.loader.roots.allow_dir(r);
+        if path != origin {
+            b.loader.shown_relative_to = Some(r.to_path_buf());
+        }
+    }
     let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
     b.json(&j, &shown, &base)?;
     Engine::new(b.build()?.spec)
@@ -136,7 +154,7 @@ impl Scenario {
         let text = iamsim::read_text(&path, iamsim::DEFAULT_INPUT_LIMIT)
             .map_err(|e| input_error(py, &e))?;
         let engine = py
-            .detach(|| compile(&text, Some(&path)))
+            .detach(|| compile(&text, Some(&path), None))
             .map_err(|e| to_py(py, e))?;
         Ok(Scenario {
             engine: Arc::new(engine),
@@ -151,7 +169,7 @@ impl Scenario {
     #[staticmethod]
     fn from_json(py: Python<'_>, text: String) -> PyResult<Scenario> {
         let engine = py
-            .detach(|| compile(&text, None))
+            .detach(|| compile(&text, None, None))
             .map_err(|e| to_py(py, e))?;
         Ok(Scenario {
             engine: Arc::new(engine),
@@ -309,16 +327,17 @@ impl Scenario {
     }
 }
 
-/// Rebuilds a pickled scenario.
+/// Rebuilds a pickled or shipped scenario (`root`: see [`compile`]).
 #[pyfunction]
-#[pyo3(signature = (text, origin=None))]
+#[pyo3(signature = (text, origin=None, root=None))]
 fn _scenario_from_source(
     py: Python<'_>,
     text: String,
     origin: Option<PathBuf>,
+    root: Option<PathBuf>,
 ) -> PyResult<Scenario> {
     let engine = py
-        .detach(|| compile(&text, origin.as_deref()))
+        .detach(|| compile(&text, origin.as_deref(), root.as_deref()))
         .map_err(|e| to_py(py, e))?;
     Ok(Scenario {
         engine: Arc::new(engine),

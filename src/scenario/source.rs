@@ -19,6 +19,10 @@ pub struct PolicyLoader {
     pub options: ParseOptions,
     /// Where `{"file"}` references may point.
     pub roots: Roots,
+    /// Policy files under this directory are named relative to it: a Spark or Ray worker that
+    /// reads the driver's files by their absolute path still labels statements as the driver
+    /// (and `iamsim batch`) does.
+    pub shown_relative_to: Option<PathBuf>,
 }
 
 impl Default for PolicyLoader {
@@ -46,6 +50,7 @@ impl PolicyLoader {
             warnings: Vec::new(),
             options: ParseOptions::default(),
             roots,
+            shown_relative_to: None,
         }
     }
 
@@ -56,7 +61,12 @@ impl PolicyLoader {
         if let Some(p) = self.cache.get(&key) {
             return Ok(p.clone());
         }
-        let shown = path.display().to_string();
+        let shown = match &self.shown_relative_to {
+            Some(base) => path.strip_prefix(base).unwrap_or(path),
+            None => path,
+        }
+        .display()
+        .to_string();
         let text = crate::io::read_text(path, self.options.limits.max_bytes as u64)?;
         let j = json::parse_with(&text, json_limits(&self.options))
             .map_err(|e| super::json_error(&text, &shown, e))?;
