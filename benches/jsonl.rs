@@ -4,9 +4,12 @@
 //! cargo bench --bench jsonl
 //! ```
 //!
-//! Lines are generated (a dozen context keys each); one iteration handles 64 different lines
-//! (time per iteration / 64 = time per line). `reference-full-path` forces every line through the
-//! positioned JSON reader and a freshly built request context, as a one-off evaluation does.
+//! Lines are generated: `gen` lines (a dozen context keys each) and `traffic` lines (shaped like
+//! CloudTrail events: per-line principals, a time key on every line, escapes, unknown fields);
+//! one iteration handles 64 different lines (time per iteration / 64 = time per line).
+//! `reference-full-path` forces every line through the positioned JSON reader and a freshly
+//! built request context, as a one-off evaluation does; `reference-validate-only` does nothing
+//! but validate each line with serde_json (`IgnoredAny`), the floor issue 14 measures against.
 
 #[allow(dead_code)]
 #[path = "../examples/gen/workload.rs"]
@@ -19,11 +22,18 @@ use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughpu
 use iamsim::batch::{Batch, Options, Stats};
 use iamsim::compile::PolicySet;
 
-fn bench_set(c: &mut Criterion, name: &str, file: &str) {
+fn bench_set(c: &mut Criterion, name: &str, file: &str, lines: &[String]) {
     let spec = common::scenario(file);
     let set = PolicySet::compile(&spec.scenario).unwrap();
-    let lines = common::request_lines(64, 5);
     let mut g = c.benchmark_group(name);
+    g.bench_function("reference-validate-only-64", |b| {
+        b.iter(|| {
+            lines
+                .iter()
+                .filter(|l| serde_json::from_str::<serde::de::IgnoredAny>(black_box(l)).is_ok())
+                .count()
+        })
+    });
     g.throughput(Throughput::Elements(lines.len() as u64));
     for (label, force_slow) in [("64-lines", false), ("reference-full-path-64", true)] {
         let batch = Batch::new(
@@ -51,9 +61,26 @@ fn bench_set(c: &mut Criterion, name: &str, file: &str) {
     g.finish();
 }
 
+/// `n` lines shaped like CloudTrail events (`gen traffic`).
+fn traffic_lines(n: usize) -> Vec<String> {
+    let mut r = workload::Rng::new(5);
+    (0..n as u64)
+        .map(|i| {
+            let mut s = String::new();
+            workload::traffic_line(&mut r, i, &mut s);
+            s.pop(); // the line break
+            s
+        })
+        .collect()
+}
+
 fn jsonl(c: &mut Criterion) {
-    bench_set(c, "jsonl-small", "mfa-scenario.json");
-    bench_set(c, "jsonl-large", "large-scenario.json");
+    let gen = common::request_lines(64, 5);
+    let traffic = traffic_lines(64);
+    bench_set(c, "jsonl-small", "mfa-scenario.json", &gen);
+    bench_set(c, "jsonl-large", "large-scenario.json", &gen);
+    bench_set(c, "jsonl-traffic-small", "mfa-scenario.json", &traffic);
+    bench_set(c, "jsonl-traffic-large", "large-scenario.json", &traffic);
 }
 
 criterion_group! {

@@ -3,6 +3,142 @@
 use crate::json::Pos;
 use std::fmt;
 
+/// Declares [`Code`]: one variant per diagnostic code, with its stable kebab-case name.
+macro_rules! codes {
+    ($($name:ident = $s:literal,)*) => {
+        /// The stable name of a diagnostic, as `lint`, `--allow`, JSON and SARIF spell it.
+        /// Each one has a section in `docs/lint.md` (a test checks it), so the enum is the one
+        /// list of what iamsim can report about a policy.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Code {
+            $(#[doc = concat!("`", $s, "` (see docs/lint.md)")] $name,)*
+        }
+
+        impl Code {
+            /// Every code: the MFA rule ids, then the rest in alphabetical order of their names.
+            pub const ALL: &'static [Code] = &[$(Code::$name,)*];
+
+            /// The code's stable name, e.g. `invalid-effect`.
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $(Code::$name => $s,)*
+                }
+            }
+        }
+    };
+}
+
+codes! {
+    // The MFA anti-patterns `lint` reports under the rule ids of `iamsim mfa` (mfa::Rule).
+    Mfa001 = "MFA001",
+    Mfa002 = "MFA002",
+    Mfa006 = "MFA006",
+    Mfa007 = "MFA007",
+    Mfa101 = "MFA101",
+    AllowWithNotprincipal = "allow-with-notprincipal",
+    AllowWithNotresource = "allow-with-notresource",
+    ArnInvalidAccount = "arn-invalid-account",
+    ArnInvalidRegion = "arn-invalid-region",
+    ArnMissingResource = "arn-missing-resource",
+    ArnUnknownPartition = "arn-unknown-partition",
+    ConditionKeyNotForAction = "condition-key-not-for-action",
+    DataTypeMismatch = "data-type-mismatch",
+    DuplicateElement = "duplicate-element",
+    DuplicateKeysWithDifferentCase = "duplicate-keys-with-different-case",
+    EmptyArray = "empty-array",
+    EmptyArrayCondition = "empty-array-condition",
+    ForallvaluesWithSingleValuedKey = "forallvalues-with-single-valued-key",
+    IdInIdentityPolicy = "id-in-identity-policy",
+    ImproveIpRange = "improve-ip-range",
+    InvalidActionFormat = "invalid-action-format",
+    InvalidArnPrefix = "invalid-arn-prefix",
+    InvalidBinaryValue = "invalid-binary-value",
+    InvalidBooleanValue = "invalid-boolean-value",
+    InvalidConditionKey = "invalid-condition-key",
+    InvalidConditionOperator = "invalid-condition-operator",
+    InvalidDateValue = "invalid-date-value",
+    InvalidEffect = "invalid-effect",
+    InvalidIpValue = "invalid-ip-value",
+    InvalidNumericValue = "invalid-numeric-value",
+    InvalidPolicyElement = "invalid-policy-element",
+    InvalidPrincipal = "invalid-principal",
+    InvalidVariable = "invalid-variable",
+    InvalidVariableForOperator = "invalid-variable-for-operator",
+    InvalidVersion = "invalid-version",
+    JsonSyntaxError = "json-syntax-error",
+    LenientDateValue = "lenient-date-value",
+    LenientNumericValue = "lenient-numeric-value",
+    LimitExceeded = "limit-exceeded",
+    MissingAction = "missing-action",
+    MissingEffect = "missing-effect",
+    MissingPrincipal = "missing-principal",
+    MissingQualifier = "missing-qualifier",
+    MissingResource = "missing-resource",
+    MissingStatement = "missing-statement",
+    MissingVersion = "missing-version",
+    NestedVariable = "nested-variable",
+    NoncanonicalOperator = "noncanonical-operator",
+    NullWithIfExists = "null-with-if-exists",
+    NullWithQualifier = "null-with-qualifier",
+    OldVersion = "old-version",
+    OperatorTypeMismatch = "operator-type-mismatch",
+    PolicySizeQuota = "policy-size-quota",
+    PrincipalNotAllowed = "principal-not-allowed",
+    PrivateIpWithSourceIp = "private-ip-with-source-ip",
+    RcpSyntax = "rcp-syntax",
+    ResourceMismatch = "resource-mismatch",
+    ScpLegacySyntax = "scp-legacy-syntax",
+    UniqueSidsRequired = "unique-sids-required",
+    UnknownAction = "unknown-action",
+    UnknownConditionKey = "unknown-condition-key",
+    UnknownGlobalConditionKey = "unknown-global-condition-key",
+    UnknownService = "unknown-service",
+    UnknownVariable = "unknown-variable",
+    UnreadableFile = "unreadable-file",
+    UnsupportedElementCombination = "unsupported-element-combination",
+    UnsupportedSid = "unsupported-sid",
+    UnsupportedWildcardInPrincipal = "unsupported-wildcard-in-principal",
+    VariableOutsideResourcePart = "variable-outside-resource-part",
+    VariableUnsupportedInElement = "variable-unsupported-in-element",
+    VariableUnsupportedInVersion = "variable-unsupported-in-version",
+    VariableWithBool = "variable-with-bool",
+    WhitespaceInValue = "whitespace-in-value",
+    WildcardInServiceName = "wildcard-in-service-name",
+    WildcardMatchesNoAction = "wildcard-matches-no-action",
+    WildcardWithoutLikeOperator = "wildcard-without-like-operator",
+}
+
+impl Code {
+    /// The code named `name`, if there is one.
+    pub fn from_name(name: &str) -> Option<Code> {
+        Code::ALL.iter().copied().find(|c| c.as_str() == name)
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<&str> for Code {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl PartialEq<Code> for &str {
+    fn eq(&self, other: &Code) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl serde::Serialize for Code {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
 /// How serious a diagnostic is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -19,7 +155,7 @@ pub struct Diagnostic {
     /// Error or warning.
     pub severity: Severity,
     /// A stable short name (Access Analyzer wording where one exists), e.g. `invalid-effect`.
-    pub code: &'static str,
+    pub code: Code,
     /// What is wrong.
     pub message: String,
     /// The file (or other origin) the position refers to.
@@ -39,7 +175,7 @@ impl Diagnostic {
     /// Builds a diagnostic.
     pub fn new(
         severity: Severity,
-        code: &'static str,
+        code: Code,
         message: impl Into<String>,
         file: &str,
         pos: Pos,
@@ -236,12 +372,127 @@ pub fn term(s: &str) -> std::borrow::Cow<'_, str> {
 /// policy still shows its error under the caret, and a 200 KB line is never printed whole.
 pub const SNIPPET_WIDTH: usize = 80;
 
+/// A source text with its lines indexed once, so that rendering many diagnostics of one file
+/// (a minified policy is one long line with thousands of findings) costs the text's length once
+/// plus a window per diagnostic, not the line's length per diagnostic.
+pub struct SourceMap<'a> {
+    text: &'a str,
+    /// Byte offset where each line starts (lines end at LF, CRLF or a lone CR).
+    starts: Vec<usize>,
+    /// Whether each line is ASCII (then a column is a byte offset).
+    ascii: Vec<bool>,
+    /// Per non-ASCII line, the byte offset of each character, built when first needed: columns
+    /// count characters.
+    chars: std::cell::RefCell<rustc_hash::FxHashMap<u32, std::rc::Rc<Vec<usize>>>>,
+}
+
+impl<'a> SourceMap<'a> {
+    /// Indexes the lines of `text`.
+    pub fn new(text: &'a str) -> SourceMap<'a> {
+        let b = text.as_bytes();
+        let mut starts = vec![0];
+        let mut i = 0;
+        while let Some(j) = memchr::memchr2(b'\n', b'\r', &b[i..]) {
+            let at = i + j;
+            i = if b[at] == b'\r' && b.get(at + 1) == Some(&b'\n') {
+                at + 2
+            } else {
+                at + 1
+            };
+            starts.push(i);
+        }
+        let mut map = SourceMap {
+            text,
+            ascii: Vec::new(),
+            starts,
+            chars: Default::default(),
+        };
+        map.ascii = (1..=map.starts.len() as u32)
+            .map(|n| map.line(n).is_some_and(str::is_ascii))
+            .collect();
+        map
+    }
+
+    /// Line `n` (1-based), without its line ending.
+    pub fn line(&self, n: u32) -> Option<&'a str> {
+        let i = (n as usize).checked_sub(1)?;
+        let start = *self.starts.get(i)?;
+        let end = match self.starts.get(i + 1) {
+            // The next line starts after this one's ending (one or two bytes).
+            Some(&next) => {
+                let b = self.text.as_bytes();
+                if next >= 2 && b[next - 2] == b'\r' && b[next - 1] == b'\n' {
+                    next - 2
+                } else {
+                    next - 1
+                }
+            }
+            None => self.text.len(),
+        };
+        Some(&self.text[start..end.max(start)])
+    }
+
+    /// Byte offsets of line `n`'s characters (`text` is that line); for ASCII lines, known
+    /// without looking (character k is byte k).
+    fn offsets(&self, n: u32, text: &str) -> Option<std::rc::Rc<Vec<usize>>> {
+        if self.ascii[n as usize - 1] {
+            return None;
+        }
+        let mut cache = self.chars.borrow_mut();
+        let o = cache
+            .entry(n)
+            .or_insert_with(|| std::rc::Rc::new(text.char_indices().map(|(b, _)| b).collect()));
+        Some(o.clone())
+    }
+
+    /// Line `line` windowed around `column` ([`SNIPPET_WIDTH`] characters), with a caret under
+    /// the column, as three lines (`  |`, `3 | text`, `  |   ^`); empty when the line does not
+    /// exist. `paint_caret` colours the caret.
+    pub fn excerpt(&self, line: u32, column: u32, paint_caret: &dyn Fn(&str) -> String) -> String {
+        let Some(text) = self.line(line) else {
+            return String::new();
+        };
+        let offsets = self.offsets(line, text);
+        let len = offsets.as_ref().map_or(text.len(), |o| o.len());
+        // Character index -> byte offset within the line.
+        let at = |k: usize| match &offsets {
+            None => k.min(text.len()),
+            Some(o) => o.get(k).copied().unwrap_or(text.len()),
+        };
+        let col = (column.max(1) as usize - 1).min(len);
+        // Window: up to half the width before the column, the rest after.
+        let start = col.saturating_sub(SNIPPET_WIDTH / 2);
+        let end = (start + SNIPPET_WIDTH).min(len);
+        let (b_start, b_col, b_end) = (at(start), at(col), at(end));
+        let mut shown: String = text[b_start..b_end]
+            .chars()
+            .map(|c| if c.is_control() && c != '\t' { '?' } else { c })
+            .collect();
+        let mut caret_pad: String = text[b_start..b_col]
+            .chars()
+            .map(|c| if c == '\t' { '\t' } else { ' ' })
+            .collect();
+        if start > 0 {
+            shown.insert(0, '…');
+            caret_pad.insert(0, ' ');
+        }
+        if end < len {
+            shown.push('…');
+        }
+        let num = line.to_string();
+        let pad = " ".repeat(num.len());
+        format!(
+            "{pad} |\n{num} | {shown}\n{pad} | {caret_pad}{}\n",
+            paint_caret("^")
+        )
+    }
+}
+
 /// Renders a diagnostic as a compiler would: `severity[code]: message`, `--> file:line:col`, the
-/// source line windowed around the column with a caret under it, the JSON path and the help.
-/// `paint(style, text)` colours a part (the identity function for plain output).
+/// source line windowed around the column with a caret, the JSON path and the help.
 pub fn render_snippet(
     d: &Diagnostic,
-    source: &str,
+    source: &SourceMap<'_>,
     paint: &dyn Fn(&str, &str) -> String,
 ) -> String {
     let (label, style) = match d.severity {
@@ -263,9 +514,7 @@ pub fn render_snippet(
             d.column
         ));
     }
-    s.push_str(&source_excerpt(source, d.line, d.column, &|t| {
-        paint(style, t)
-    }));
+    s.push_str(&source.excerpt(d.line, d.column, &|t| paint(style, t)));
     if !d.path.is_empty() {
         s.push_str(&format!("  = at {}\n", term(&d.path)));
     }
@@ -275,69 +524,14 @@ pub fn render_snippet(
     s
 }
 
-/// The source line `line` of `source` windowed around `column` ([`SNIPPET_WIDTH`] characters),
-/// with a caret under the column, as three lines (`  |`, `3 | text`, `  |   ^`); empty when the
-/// line does not exist. `paint_caret` colours the caret.
+/// [`SourceMap::excerpt`] for a single diagnostic of `source`.
 pub fn source_excerpt(
     source: &str,
     line: u32,
     column: u32,
     paint_caret: &dyn Fn(&str) -> String,
 ) -> String {
-    let Some(text) = source_line(source, line) else {
-        return String::new();
-    };
-    let chars: Vec<char> = text.chars().collect();
-    let col = (column.max(1) as usize - 1).min(chars.len());
-    // Window: up to half the width before the column, the rest after.
-    let start = col.saturating_sub(SNIPPET_WIDTH / 2);
-    let end = (start + SNIPPET_WIDTH).min(chars.len());
-    let mut shown: String = chars[start..end]
-        .iter()
-        .map(|&c| if c.is_control() && c != '\t' { '?' } else { c })
-        .collect();
-    let mut caret_pad: String = chars[start..col]
-        .iter()
-        .map(|&c| if c == '\t' { '\t' } else { ' ' })
-        .collect();
-    if start > 0 {
-        shown.insert(0, '…');
-        caret_pad.insert(0, ' ');
-    }
-    if end < chars.len() {
-        shown.push('…');
-    }
-    let num = line.to_string();
-    let pad = " ".repeat(num.len());
-    format!(
-        "{pad} |\n{num} | {shown}\n{pad} | {caret_pad}{}\n",
-        paint_caret("^")
-    )
-}
-
-/// Line `n` (1-based) of `source`; lines end at LF, CRLF or a lone CR.
-fn source_line(source: &str, n: u32) -> Option<&str> {
-    if n == 0 {
-        return None;
-    }
-    let mut line = 1;
-    let mut start = 0;
-    let b = source.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'\n' || b[i] == b'\r' {
-            if line == n {
-                return Some(&source[start..i]);
-            }
-            if b[i] == b'\r' && b.get(i + 1) == Some(&b'\n') {
-                i += 1;
-            }
-            line += 1;
-            start = i + 1;
-        }
-        i += 1;
-    }
-    (line == n).then(|| &source[start..])
+    SourceMap::new(source).excerpt(line, column, paint_caret)
 }
 
 #[cfg(test)]
@@ -349,7 +543,7 @@ mod snippet_tests {
         let line = format!("{}XYZ{}", "a".repeat(5000), "b".repeat(5000));
         let d = Diagnostic::new(
             Severity::Warning,
-            "c",
+            Code::InvalidEffect,
             "m",
             "f",
             Pos {
@@ -359,7 +553,7 @@ mod snippet_tests {
             },
             "",
         );
-        let out = render_snippet(&d, &line, &|_, t| t.to_string());
+        let out = render_snippet(&d, &SourceMap::new(&line), &|_, t| t.to_string());
         assert!(out.len() < 400, "{} bytes", out.len());
         let lines: Vec<&str> = out.lines().collect();
         let src = lines.iter().find(|l| l.starts_with("1 | ")).unwrap();
@@ -369,8 +563,26 @@ mod snippet_tests {
     }
 
     #[test]
+    fn a_long_non_ascii_line_puts_the_caret_under_the_column_for_every_diagnostic() {
+        // Columns count characters: with two-byte characters before it the byte offset differs.
+        let line = format!(
+            "{}X{}Y{}",
+            "é".repeat(3000),
+            "ü".repeat(3000),
+            "ö".repeat(10)
+        );
+        let map = SourceMap::new(&line);
+        for (col, want) in [(3001, 'X'), (6002, 'Y'), (1, 'é')] {
+            let out = map.excerpt(1, col, &|t| t.to_string());
+            let lines: Vec<&str> = out.lines().collect();
+            let at = lines[2].chars().count() - 1;
+            assert_eq!(lines[1].chars().nth(at), Some(want), "{out}");
+        }
+    }
+
+    #[test]
     fn cr_only_line_ends_count_as_lines() {
-        assert_eq!(source_line("a\rb\rc", 2), Some("b"));
-        assert_eq!(source_line("a\r\nb", 2), Some("b"));
+        assert_eq!(SourceMap::new("a\rb\rc").line(2), Some("b"));
+        assert_eq!(SourceMap::new("a\r\nb").line(2), Some("b"));
     }
 }

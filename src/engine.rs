@@ -138,6 +138,12 @@ impl Query {
         self
     }
 
+    /// Condition keys already parsed (`None` removes a preset key), over any given before.
+    pub(crate) fn keys(mut self, keys: Vec<(String, Option<CtxValue>)>) -> Query {
+        self.keys.extend(keys);
+        self
+    }
+
     /// The request time (epoch seconds; default now).
     pub fn at(mut self, epoch_secs: i64) -> Query {
         self.time = Some(epoch_secs);
@@ -158,6 +164,14 @@ pub struct Answer {
     pub rule: Option<ServiceRule>,
     /// The engine's outcome (statement ids into [`Engine::policy_set`]).
     pub outcome: Outcome,
+}
+
+/// A decision, its explanation and the context it was made in ([`Engine::trace`]).
+pub(crate) struct Traced {
+    pub(crate) outcome: Outcome,
+    pub(crate) explanation: Explanation,
+    /// Every key of the request context, by its spelling as given.
+    pub(crate) context: Vec<(String, CtxValue)>,
 }
 
 /// A compiled scenario, ready to decide requests (compile once, decide many times).
@@ -226,11 +240,11 @@ impl Engine {
     }
 
     /// Builds the request context (inside, as `iamsim test` does), evaluates, and hands the
-    /// request, the bound context and the outcome to `f`.
+    /// request, the context, its bound slots and the outcome to `f`.
     fn run<T>(
         &self,
         q: &Query,
-        f: impl FnOnce(&Request<'_>, &crate::compile::Slots, Outcome) -> T,
+        f: impl FnOnce(&Request<'_>, &crate::context::Context, &crate::compile::Slots, Outcome) -> T,
     ) -> Result<T, Error> {
         let (principal, rs) = self.prepare(q)?;
         let now = q.time.unwrap_or_else(crate::scenario::now_secs);
@@ -243,12 +257,26 @@ impl Engine {
             preset: rs.preset,
         };
         let outcome = self.set.evaluate(&req, &slots);
-        Ok(f(&req, &slots, outcome))
+        Ok(f(&req, &ctx, &slots, outcome))
+    }
+
+    /// Decides and explains one request and returns the request context it was decided in
+    /// (every key, by its spelling as given): what `iamsim eval --format json` shows.
+    pub(crate) fn trace(&self, q: &Query) -> Result<Traced, Error> {
+        self.run(q, |req, ctx, slots, outcome| Traced {
+            explanation: crate::report::explain(&self.set, req, slots, &outcome),
+            context: ctx
+                .entries()
+                .into_iter()
+                .map(|(_, name, v)| (name.to_string(), v.clone()))
+                .collect(),
+            outcome,
+        })
     }
 
     /// Decides one request.
     pub fn decide(&self, q: &Query) -> Result<Answer, Error> {
-        self.run(q, |_, _, outcome| Answer {
+        self.run(q, |_, _, _, outcome| Answer {
             decision: outcome.decision,
             statements: outcome
                 .statements
@@ -264,7 +292,7 @@ impl Engine {
     /// Decides one request and explains it (the text of `iamsim eval`: deciding statements,
     /// near misses with per-condition reasons, settings that mattered).
     pub fn explain(&self, q: &Query) -> Result<Explanation, Error> {
-        self.run(q, |req, slots, outcome| {
+        self.run(q, |req, _, slots, outcome| {
             crate::report::explain(&self.set, req, slots, &outcome)
         })
     }

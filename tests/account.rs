@@ -344,3 +344,43 @@ fn role_trusts_are_judged_with_the_caller_they_really_have() {
     // Severity ranks what the role allows: admin includes IAM writes.
     assert!(f.iter().all(|x| x["severity"] == "high"));
 }
+
+#[test]
+fn a_missing_policy_or_group_shared_by_many_users_is_one_note_that_counts_them() {
+    // 40 users attach the same deleted policy and sit in the same missing group; their group
+    // "Dev" (present) attaches another missing policy. One note each, not 40 or 80.
+    let dir = std::env::temp_dir().join(format!("iamsim-acct-notes-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let users: Vec<String> = (0..40)
+        .map(|i| {
+            format!(
+                r#"{{"UserName":"u{i}","Arn":"arn:aws:iam::111122223333:user/u{i}","GroupList":["ghost","Dev"],"AttachedManagedPolicies":[{{"PolicyName":"Gone","PolicyArn":"arn:aws:iam::111122223333:policy/Gone"}}],"UserPolicyList":[{{"PolicyName":"a","PolicyDocument":{ADMIN_DOC}}}]}}"#
+            )
+        })
+        .collect();
+    let export = format!(
+        r#"{{"UserDetailList":[{}],"GroupDetailList":[{{"GroupName":"Dev","Arn":"arn:aws:iam::111122223333:group/Dev","AttachedManagedPolicies":[{{"PolicyName":"Old","PolicyArn":"arn:aws:iam::111122223333:policy/Old"}}]}}]}}"#,
+        users.join(",")
+    );
+    let o = account_on(&dir, &export, &[]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["users"], 40);
+    let notes: Vec<&str> = v["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap())
+        .collect();
+    let about = |what: &str| notes.iter().filter(|n| n.contains(what)).count();
+    assert_eq!(about("policy/Gone"), 1, "{notes:#?}");
+    assert_eq!(about("group ghost"), 1, "{notes:#?}");
+    assert_eq!(about("policy/Old"), 1, "{notes:#?}");
+    let gone = notes.iter().find(|n| n.contains("policy/Gone")).unwrap();
+    assert!(
+        gone.contains("user u0, user u1") && gone.ends_with("and 35 more"),
+        "{gone}"
+    );
+    // The group's missing policy is noted for the group, once, not per member.
+    let old = notes.iter().find(|n| n.contains("policy/Old")).unwrap();
+    assert!(old.ends_with("left out for group Dev"), "{old}");
+}

@@ -269,6 +269,39 @@ fn blocks_and_threads_keep_order_and_match_the_full_path() {
 }
 
 #[test]
+fn traffic_and_peer_lines_stay_on_the_fast_path_and_match_the_full_path() {
+    // Lines shaped like CloudTrail events (per-line principals of every kind, a time key on
+    // every line, escapes, unknown fields) and like the peer simulator's benchmark requests.
+    let mut r = workload::Rng::new(3);
+    let mut text = String::new();
+    for i in 0..2000 {
+        workload::traffic_line(&mut r, i, &mut text);
+        workload::peer_line(&mut r, i, &mut text);
+    }
+    for file in ["mfa-scenario.json", "large-scenario.json"] {
+        let scenario = root().join("testdata/batch").join(file);
+        let sc = scenario.to_str().unwrap();
+        let fast = batch(&["--scenario", sc, "--jobs", "2"], Some(text.as_bytes()));
+        let err = String::from_utf8_lossy(&fast.stderr);
+        assert!(
+            err.contains("4000 lines:") && err.contains("; 0 on the full path;"),
+            "{file}: {err}"
+        );
+        let reference = batch(
+            &["--scenario", sc, "-q", "--slow-path", "--jobs", "1"],
+            Some(text.as_bytes()),
+        );
+        assert_eq!(fast.status.code(), Some(0), "{file}: {err}");
+        assert_eq!(fast.stdout, reference.stdout, "{file}");
+        let out = lines(&fast);
+        assert_numbered(&out, 4000);
+        for d in ["allowed", "explicitDeny", "implicitDeny"] {
+            assert!(out.iter().any(|l| l["decision"] == d), "{file}: no {d}");
+        }
+    }
+}
+
+#[test]
 fn explain_adds_the_full_explanation() {
     let (_, out) = {
         let s = mfa_scenario();

@@ -212,6 +212,21 @@ fn lint_catalog_findings_in_json_and_allow() {
 }
 
 #[test]
+fn lint_refuses_to_allow_a_code_that_does_not_exist() {
+    // A misspelt --allow would silence nothing while looking as if it did.
+    let o = iamsim(&[
+        "lint",
+        "--allow",
+        "unknown-actoin",
+        "testdata/lint/catalog.json",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("did you mean unknown-action?"), "{err}");
+    assert!(stdout(&o).is_empty());
+}
+
+#[test]
 fn eval_warns_about_an_unknown_action_but_still_decides() {
     let o = iamsim(&[
         "eval",

@@ -258,3 +258,67 @@ fn with_an_account_export_each_caller_has_its_own_policies() {
     let (code, _) = run(&["--without", "arn:aws:iam::111122223333:policy/Nope"]);
     assert_eq!(code, Some(2));
 }
+
+/// JSON Lines are read line by line (plain or gzipped alike): byte-order mark, blank lines, CRLF,
+/// a line that is not UTF-8 and a line that is not JSON each keep their place and line number.
+#[test]
+fn json_lines_stream_with_every_line_in_its_place() {
+    use std::io::Write;
+    let dir = std::env::temp_dir().join(format!("iamsim-replay-lines-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let good = std::fs::read_to_string("testdata/replay/trail/lake-export.jsonl").unwrap();
+    let lines: Vec<&str> = good.lines().collect();
+    let mut text = Vec::new();
+    text.extend_from_slice("\u{feff}\n\n".as_bytes());
+    text.extend_from_slice(lines[0].as_bytes());
+    text.extend_from_slice(b"\r\n   \n");
+    text.extend_from_slice(lines[1].as_bytes());
+    text.extend_from_slice(b"\n\xff\xfe{}\n{broken\n");
+    text.extend_from_slice(lines[0].replace("evt-0021", "evt-last").as_bytes());
+    let plain = dir.join("edge.jsonl");
+    std::fs::write(&plain, &text).unwrap();
+    let gz = dir.join("edge.jsonl.gz");
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(&text).unwrap();
+    std::fs::write(&gz, enc.finish().unwrap()).unwrap();
+    let run = |f: &std::path::Path| {
+        let o = Command::new(env!("CARGO_BIN_EXE_iamsim"))
+            .args([
+                "replay",
+                f.to_str().unwrap(),
+                "--scenario",
+                "testdata/replay/scenario.json",
+            ])
+            .args(["--format", "jsonl"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .unwrap();
+        let recs: Vec<serde_json::Value> = String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        recs
+    };
+    for f in [&plain, &gz] {
+        let rs = run(f);
+        assert_eq!(rs.len(), 5, "{rs:?}");
+        let ids: Vec<_> = rs.iter().map(|r| r["index"].as_u64().unwrap()).collect();
+        assert_eq!(ids, [0, 1, 2, 3, 4]);
+        assert_eq!(rs[0]["event_id"], "evt-0021");
+        assert_eq!(rs[0]["action"], "s3:ListBucket");
+        assert!(
+            rs[2]["error"]
+                .as_str()
+                .unwrap()
+                .starts_with("line 4: not UTF-8"),
+            "{}",
+            rs[2]
+        );
+        assert!(
+            rs[3]["error"].as_str().unwrap().starts_with("line 5: "),
+            "{}",
+            rs[3]
+        );
+        assert_eq!(rs[4]["event_id"], "evt-last");
+    }
+}

@@ -3,12 +3,17 @@
 //! ```text
 //! cargo run --release --example gen -- scenario > testdata/batch/large-scenario.json
 //! cargo run --release --example gen -- requests --lines 1000000 [--seed 1] > /tmp/large.jsonl
+//! cargo run --release --example gen -- traffic --lines 1000000 > /tmp/traffic.jsonl
+//! cargo run --release --example gen -- peer --lines 1000000 > /tmp/peer.jsonl
 //! ```
 //!
 //! `scenario` prints the large scenario (20 identity policies of 10 statements, a permissions
 //! boundary, two SCP levels); `requests` prints request lines with a dozen context keys each and
 //! presets with and without MFA, for the large set and for the small MFA set
-//! (`testdata/batch/mfa-scenario.json`) alike.
+//! (`testdata/batch/mfa-scenario.json`) alike; `traffic` prints lines shaped like CloudTrail
+//! events (per-line principals of every kind, a time key that changes on every line, escapes,
+//! unknown fields); `peer` the peer simulator's benchmark requests (per-line principal, nine
+//! context keys with `aws:CurrentTime`).
 
 mod workload;
 
@@ -32,14 +37,18 @@ fn main() {
     let mut out = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
     let result = match args.first().map(String::as_str) {
         Some("scenario") => out.write_all(workload::large_scenario().as_bytes()),
-        Some("requests") => {
+        Some(kind @ ("requests" | "traffic" | "peer")) => {
             let lines = flag("--lines", 1000);
             let mut r = workload::Rng::new(flag("--seed", 1));
             let mut line = String::with_capacity(1024);
             let mut res = Ok(());
-            for _ in 0..lines {
+            for i in 0..lines {
                 line.clear();
-                workload::request_line(&mut r, &mut line);
+                match kind {
+                    "traffic" => workload::traffic_line(&mut r, i, &mut line),
+                    "peer" => workload::peer_line(&mut r, i, &mut line),
+                    _ => workload::request_line(&mut r, &mut line),
+                }
                 if let Err(e) = out.write_all(line.as_bytes()) {
                     res = Err(e);
                     break;
@@ -48,7 +57,7 @@ fn main() {
             res
         }
         _ => {
-            eprintln!("usage: gen scenario | gen requests --lines N [--seed S]");
+            eprintln!("usage: gen scenario | gen requests|traffic|peer --lines N [--seed S]");
             std::process::exit(2)
         }
     };

@@ -398,3 +398,109 @@ pub fn request_line(r: &mut Rng, out: &mut String) {
     );
     out.push('\n');
 }
+
+/// The kinds of per-line principal real traffic carries: IAM users with and without a path,
+/// role sessions (`{n}` is a session number), the root user, a federated user, a cross-account
+/// role, and a service principal.
+const TRAFFIC_PRINCIPALS: &[&str] = &[
+    "arn:aws:iam::111122223333:user/alice",
+    "arn:aws:iam::111122223333:user/dev/bob",
+    "arn:aws:sts::111122223333:assumed-role/ci-deploy/build-{n}",
+    "arn:aws:iam::111122223333:root",
+    "arn:aws:sts::111122223333:federated-user/carol",
+    "arn:aws:sts::444455556666:assumed-role/Vendor/s{n}",
+    "lambda.amazonaws.com",
+];
+
+/// Writes `2025-12-01T..` style timestamps: a different second on every line.
+fn event_time(i: u64, out: &mut String) {
+    let s = 1_764_547_200 + i; // 2025-12-01T00:00:00Z
+    let (day, sod) = (s / 86_400 - 20_423, s % 86_400);
+    let _ = write!(
+        out,
+        "2025-12-{:02}T{:02}:{:02}:{:02}Z",
+        1 + day % 28,
+        sod / 3600,
+        (sod % 3600) / 60,
+        sod % 60
+    );
+}
+
+/// One request line shaped like an event of a CloudTrail log (line `i` of the file): a
+/// per-line principal of every kind, a preset, a different `aws:CurrentTime` on every line
+/// (one line in eight gives `aws:EpochTime` instead), source IP, region, user agent (with an
+/// escaped `/` now and then), a principal tag, tag keys (a multivalued key), a number and a
+/// boolean, and unknown fields of several types, with `json.dumps`-style spacing.
+pub fn traffic_line(r: &mut Rng, i: u64, out: &mut String) {
+    let n = (i % 500).to_string();
+    let principal = r.pick(TRAFFIC_PRINCIPALS).replace("{n}", &n);
+    let (svc, actions, shape) = r.pick(SERVICES);
+    let action = r.pick(actions);
+    let resource = shape.replace("{n}", &(i % 50).to_string());
+    let context = *r.pick(&[
+        "access-keys",
+        "console",
+        "console-mfa",
+        "role",
+        "session-mfa",
+        "service",
+    ]);
+    let _ = write!(
+        out,
+        r#"{{"principal": "{principal}", "action": "{svc}:{action}", "resource": "{resource}", "context": "{context}", "context_keys": {{"#
+    );
+    if i % 8 == 7 {
+        let _ = write!(out, r#""aws:EpochTime": {}"#, 1_764_547_200 + i);
+    } else {
+        out.push_str(r#""aws:CurrentTime": ""#);
+        event_time(i, out);
+        out.push('"');
+    }
+    let ip = match r.below(4) {
+        0 => format!("198.51.100.{}", r.below(250)),
+        _ => format!("203.0.113.{}", r.below(250)),
+    };
+    let region = *r.pick(&["us-east-1", "us-east-1", "eu-west-1", "ap-southeast-2"]);
+    let agent = *r.pick(&[
+        "aws-cli/2.15.0 Python/3.11",
+        r"Boto3\/1.34.0 botocore\/1.34.0",
+        "console.amazonaws.com",
+    ]);
+    let team = *r.pick(&["a", "b", "contractors"]);
+    let tags = *r.pick(&[r#"["env"]"#, r#"["env", "team"]"#, "[]"]);
+    let _ = write!(
+        out,
+        r#", "aws:SourceIp": "{ip}", "aws:RequestedRegion": "{region}", "aws:UserAgent": "{agent}", "aws:PrincipalTag/team": "{team}", "aws:TagKeys": {tags}, "aws:SecureTransport": {}, "s3:max-keys": {}}}, "eventID": "e{i}", "readOnly": {}, "requestParameters": null}}"#,
+        r.chance(95),
+        *r.pick(&[100, 1000]),
+        r.chance(50)
+    );
+    out.push('\n');
+}
+
+/// One request line shaped like the peer simulator's benchmark requests: a per-line principal
+/// and nine context keys, `aws:CurrentTime` among them, compact JSON.
+pub fn peer_line(r: &mut Rng, i: u64, out: &mut String) {
+    let user = format!("arn:aws:iam::111122223333:user/u{}", r.below(1000));
+    let (svc, actions, shape) = r.pick(SERVICES);
+    let action = r.pick(actions);
+    let resource = shape.replace("{n}", &r.below(40).to_string());
+    let context = *r.pick(&["console-mfa", "access-keys", "session-mfa", "console"]);
+    let _ = write!(
+        out,
+        r#"{{"principal":"{user}","action":"{svc}:{action}","resource":"{resource}","context":"{context}","context_keys":{{"aws:CurrentTime":""#
+    );
+    event_time(i, out);
+    let _ = write!(
+        out,
+        r#"","aws:SourceIp":"192.0.2.{}","aws:RequestedRegion":"{}","aws:PrincipalTag/team":"{}","aws:ResourceTag/env":"{}","aws:SecureTransport":{},"aws:MultiFactorAuthPresent":{},"aws:userAgent":"aws-sdk-go-v2/1.24.0","s3:prefix":"home/u{}/"}}}}"#,
+        r.below(250),
+        r.pick(&["us-east-1", "eu-west-1", "ap-southeast-2"]),
+        r.pick(&["platform", "data", "contractors"]),
+        r.pick(&["prod", "dev"]),
+        r.chance(95),
+        r.chance(70),
+        r.below(1000)
+    );
+    out.push('\n');
+}

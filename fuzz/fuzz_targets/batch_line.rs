@@ -45,8 +45,27 @@ fn with_time_lines(data: &[u8]) -> Vec<u8> {
     out
 }
 
+/// Real-traffic shapes around the fuzzed text: its first line as the raw text of a string
+/// context value (escapes and all), of a list item, of a key name, and as the value of an
+/// unknown field (any JSON, nested objects included).
+fn with_traffic_lines(data: &[u8]) -> Vec<u8> {
+    let mut out = data.to_vec();
+    let first = data.split(|&b| b == b'\n').next().unwrap_or_default();
+    if let Ok(v) = std::str::from_utf8(first) {
+        for line in [
+            format!("{{\"action\":\"s3:GetObject\",\"context\":\"console-mfa\",\"context_keys\":{{\"aws:UserAgent\":\"{v}\",\"aws:MultiFactorAuthPresent\":\"{v}\"}}}}"),
+            format!("{{\"action\":\"s3:GetObject\",\"context_keys\":{{\"aws:TagKeys\":[\"{v}\"],\"{v}\":\"x\",\"aws:CurrentTime\":\"{v}\"}}}}"),
+            format!("{{\"principal\":\"arn:aws:sts::111122223333:assumed-role/R/s\",\"action\":\"kms:Decrypt\",\"requestParameters\":{v},\"eventID\":\"e1\"}}"),
+        ] {
+            out.push(b'\n');
+            out.extend_from_slice(line.as_bytes());
+        }
+    }
+    out
+}
+
 fuzz_target!(|data: &[u8]| {
-    let data = &with_time_lines(data)[..];
+    let data = &with_traffic_lines(&with_time_lines(data))[..];
     let principal = Principal::parse("arn:aws:iam::111122223333:user/alice").unwrap();
     let mut outs = Vec::new();
     for force_slow in [false, true] {

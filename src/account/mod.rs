@@ -169,6 +169,22 @@ pub fn level_sample(
     (sample, services)
 }
 
+impl AuditOptions {
+    /// The scenario of one principal of the export: its own policies (identity, boundary) over
+    /// the account's part that the scenario builder checked (SCP levels, management account,
+    /// settings). Every user and role is evaluated in a scenario made here.
+    fn principal_scenario(&self, identity: Vec<Policy>, boundary: Option<Policy>) -> Scenario {
+        Scenario {
+            identity,
+            boundary,
+            scps: self.scps.clone(),
+            management_account: self.management_account,
+            settings: self.settings.clone(),
+            ..Default::default()
+        }
+    }
+}
+
 /// The audit result.
 #[derive(Debug, Clone, Serialize)]
 pub struct AccountAudit {
@@ -398,14 +414,7 @@ impl Auditor<'_> {
             // nobody is locked out.
             return Ok(out);
         }
-        let scenario = Scenario {
-            identity,
-            boundary,
-            scps: self.opts.scps.clone(),
-            management_account: self.opts.management_account,
-            settings: self.opts.settings.clone(),
-            ..Default::default()
-        };
+        let scenario = self.opts.principal_scenario(identity, boundary);
         let set = PolicySet::compile(&scenario).map_err(|e| format!("user {}: {e}", u.name))?;
         let account = principal
             .account
@@ -673,8 +682,73 @@ pub fn audit(
             .cmp(&a.severity)
             .then_with(|| a.name.cmp(&b.name))
     });
-    result.notes = notes;
+    result.notes = aggregate_notes(notes);
     result
+}
+
+/// How many principals an aggregated note names before it counts the rest.
+const NOTE_NAMES_SHOWN: usize = 5;
+
+/// The notes with repeats folded: the same missing managed policy or group noted for 500 users
+/// (or for every member of a group) becomes one note naming the first few and counting all.
+/// Notes of other shapes are kept once each, in the order they were first made.
+fn aggregate_notes(notes: Vec<String>) -> Vec<String> {
+    // (what the note is about, its sentence with `{}` where the referrers go) -> referrers.
+    let mut groups: Vec<(String, Vec<String>)> = Vec::new();
+    let mut index: rustc_hash::FxHashMap<String, usize> = Default::default();
+    for n in notes {
+        let (key, who) = note_shape(&n).unwrap_or_else(|| (n.clone(), String::new()));
+        let i = *index.entry(key.clone()).or_insert_with(|| {
+            groups.push((key, Vec::new()));
+            groups.len() - 1
+        });
+        let whos = &mut groups[i].1;
+        if !who.is_empty() && !whos.contains(&who) {
+            whos.push(who);
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(key, whos)| {
+            if whos.is_empty() {
+                return key;
+            }
+            let mut names = whos[..whos.len().min(NOTE_NAMES_SHOWN)].join(", ");
+            if whos.len() > NOTE_NAMES_SHOWN {
+                names.push_str(&format!(" and {} more", whos.len() - NOTE_NAMES_SHOWN));
+            }
+            key.replacen("{}", &names, 1)
+        })
+        .collect()
+}
+
+/// A note that names a referrer in a known sentence: (the sentence with `{}` for the referrer,
+/// the referrer). IAM names hold no spaces, so a referrer is its first two words ("user bob").
+fn note_shape(note: &str) -> Option<(String, String)> {
+    let mut words = note.splitn(3, ' ');
+    let (kind, name, rest) = (words.next()?, words.next()?, words.next()?);
+    if !matches!(kind, "user" | "role" | "group") {
+        return None;
+    }
+    let who = format!("{kind} {name}");
+    if let Some(r) = rest.strip_prefix("references managed policy ") {
+        let (arn, tail) = r.split_once(", which is not in the export's Policies list")?;
+        return Some((format!("managed policy {arn} is not in the export's Policies list{}; it is left out for {{}}", tail.trim_end_matches("; it is left out")), who));
+    }
+    if let Some(r) = rest.strip_prefix("is in group ") {
+        let (g, _) = r.split_once(", which is not in the export's GroupDetailList")?;
+        return Some((format!("group {g} is not in the export's GroupDetailList; its policies are left out for {{}}"), who));
+    }
+    if rest
+        .ends_with("is not in the credential report; assumed to have a password and an active key")
+    {
+        return Some((
+            "not in the credential report, so assumed to have a password and an active key: {}"
+                .into(),
+            who,
+        ));
+    }
+    None
 }
 
 /// A caller a trust policy names, as the audit simulates it.
@@ -831,17 +905,12 @@ fn role_finding(
     // Does the role grant sensitive actions?
     let session = format!("arn:aws:sts::{account}:assumed-role/{}/session", r.name);
     let principal = Principal::parse(&session).map_err(|e| format!("role {}: {e}", r.name))?;
-    let mut sc = Scenario {
-        identity: export.role_policies(r, notes),
-        scps: opts.scps.clone(),
-        management_account: opts.management_account,
-        settings: opts.settings.clone(),
-        ..Default::default()
-    };
-    sc.boundary = r
+    let identity = export.role_policies(r, notes);
+    let boundary = r
         .boundary
         .as_ref()
         .and_then(|a| export.managed_policy(a, &format!("role {}", r.name), notes));
+    let sc = opts.principal_scenario(identity, boundary);
     let set = PolicySet::compile(&sc).map_err(|e| format!("role {}: {e}", r.name))?;
     let mut granted = Vec::new();
     let mut grant_stmt = None;

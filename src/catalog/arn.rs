@@ -1,6 +1,8 @@
 //! ARNs against the catalog: whether a policy's resource pattern can name a resource of a
 //! given type, and the shape of an ARN (partition, region, account, resource part).
 
+use crate::diag::Code;
+
 /// One token of a pattern, lower-cased.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Tok {
@@ -210,7 +212,7 @@ pub const PARTITIONS: &[&str] = &[
 pub struct ShapeProblem {
     /// `arn-missing-resource`, `arn-unknown-partition`, `arn-invalid-region` or
     /// `arn-invalid-account`.
-    pub code: &'static str,
+    pub code: Code,
     /// What is wrong.
     pub message: String,
     /// How to fix it.
@@ -248,7 +250,7 @@ pub fn shape_problems(pattern: &str, account_literals: &[&str]) -> Vec<ShapeProb
     if parts.len() < 6 {
         if !is_open(pattern) {
             out.push(ShapeProblem {
-                code: "arn-missing-resource",
+                code: Code::ArnMissingResource,
                 message: format!(
                     "\"{pattern}\" has {} of the 6 ARN parts (arn:partition:service:region:account:resource): it matches no resource",
                     parts.len()
@@ -264,7 +266,7 @@ pub fn shape_problems(pattern: &str, account_literals: &[&str]) -> Vec<ShapeProb
             .map(|s| format!("did you mean \"{s}\"? "))
             .unwrap_or_default();
         out.push(ShapeProblem {
-            code: "arn-unknown-partition",
+            code: Code::ArnUnknownPartition,
             message: format!(
                 "\"{partition}\" is not an AWS partition: \"{pattern}\" matches no resource"
             ),
@@ -273,7 +275,7 @@ pub fn shape_problems(pattern: &str, account_literals: &[&str]) -> Vec<ShapeProb
     }
     if !region.is_empty() && !is_open(region) && !is_region(region) {
         out.push(ShapeProblem {
-            code: "arn-invalid-region",
+            code: Code::ArnInvalidRegion,
             message: format!("\"{region}\" is not a region (such as us-east-1): \"{pattern}\" matches no resource"),
             help: "write a region such as us-east-1, \"*\", or leave it empty for global services".into(),
         });
@@ -287,7 +289,7 @@ pub fn shape_problems(pattern: &str, account_literals: &[&str]) -> Vec<ShapeProb
             .any(|l| l.eq_ignore_ascii_case(account))
     {
         out.push(ShapeProblem {
-            code: "arn-invalid-account",
+            code: Code::ArnInvalidAccount,
             message: format!(
                 "\"{account}\" is not a 12-digit account ID: \"{pattern}\" matches no resource"
             ),
@@ -408,7 +410,10 @@ mod tests {
     #[test]
     fn shapes_flag_partition_region_account_and_missing_parts() {
         let codes = |p: &str| -> Vec<&'static str> {
-            shape_problems(p, &["aws"]).iter().map(|s| s.code).collect()
+            shape_problems(p, &["aws"])
+                .iter()
+                .map(|s| s.code.as_str())
+                .collect()
         };
         assert!(codes("arn:aws:s3:::bucket").is_empty());
         assert!(codes("arn:aws-us-gov:ec2:us-gov-west-1:111122223333:instance/*").is_empty());

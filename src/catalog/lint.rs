@@ -17,24 +17,9 @@
 
 use super::arn::{arn_parts, fits, matches_star, shape_problems};
 use super::{catalog, ActionRef, Catalog};
-use crate::diag::{did_you_mean, Diagnostic, Severity};
+use crate::diag::{did_you_mean, Code, Diagnostic, Severity};
 use crate::json::Pos;
 use crate::policy::{Policy, Statement};
-
-/// Every code these checks report, for documentation and `--allow`.
-pub const CODES: &[&str] = &[
-    "unknown-service",
-    "unknown-action",
-    "wildcard-matches-no-action",
-    "resource-mismatch",
-    "unknown-condition-key",
-    "condition-key-not-for-action",
-    "operator-type-mismatch",
-    "arn-missing-resource",
-    "arn-unknown-partition",
-    "arn-invalid-region",
-    "arn-invalid-account",
-];
 
 /// Lints one policy document: validation (§6), the catalog checks, the lint-only rules and
 /// size quotas, hints for first-contact mistakes; sorted by position. `kind: None` guesses it
@@ -127,14 +112,7 @@ struct Linter<'a> {
 }
 
 impl Linter<'_> {
-    fn warn(
-        &mut self,
-        code: &'static str,
-        msg: String,
-        pos: Pos,
-        path: &str,
-        help: Option<String>,
-    ) {
+    fn warn(&mut self, code: Code, msg: String, pos: Pos, path: &str, help: Option<String>) {
         let mut d = Diagnostic::new(Severity::Warning, code, msg, self.file, pos, path);
         d.help = help;
         self.out.push(d);
@@ -216,7 +194,7 @@ impl Linter<'_> {
                     .map(|s| format!("did you mean the service prefix \"{s}\"?"))
             });
             self.warn(
-                "unknown-service",
+                Code::UnknownService,
                 format!("\"{svc}\" in {el} \"{pat}\" is not an AWS service prefix, {effect}"),
                 pos,
                 path,
@@ -228,7 +206,7 @@ impl Linter<'_> {
             let refs = cat.matching(pat).ok()?;
             if refs.is_empty() {
                 self.warn(
-                    "wildcard-matches-no-action",
+                    Code::WildcardMatchesNoAction,
                     format!("{el} \"{pat}\" matches no AWS action, {effect}"),
                     pos,
                     path,
@@ -242,7 +220,7 @@ impl Linter<'_> {
             Some(a) => Some(vec![a]),
             None => {
                 self.warn(
-                    "unknown-action",
+                    Code::UnknownAction,
                     format!("{el} \"{pat}\" is not an action of {svc}, {effect}"),
                     pos,
                     path,
@@ -296,7 +274,7 @@ impl Linter<'_> {
                     String::new()
                 };
                 self.warn(
-                    "resource-mismatch",
+                    Code::ResourceMismatch,
                     format!("no Resource of this statement is a resource {} acts on, so the statement never applies to it", a.full_name()),
                     pos,
                     &path,
@@ -338,7 +316,7 @@ impl Linter<'_> {
                 };
                 let op = c.op.base.name();
                 self.warn(
-                    "operator-type-mismatch",
+                    Code::OperatorTypeMismatch,
                     format!("{op} compares {} values, but \"{}\" holds {kind}: the condition never matches", family_name(family), c.key),
                     c.pos,
                     &c.path,
@@ -368,7 +346,7 @@ impl Linter<'_> {
                 let help = did_you_mean(&c.key, service.keys().iter().map(|k| k.name))
                     .map(|s| format!("did you mean \"{s}\"?"));
                 self.warn(
-                    "unknown-condition-key",
+                    Code::UnknownConditionKey,
                     format!("\"{}\" is not a condition key of {}: it is never in a request, so the condition never matches (or, with IfExists, always does)", c.key, service.prefix),
                     c.pos,
                     &c.path,
@@ -389,7 +367,7 @@ impl Linter<'_> {
                 names.join(", ")
             };
             self.warn(
-                "condition-key-not-for-action",
+                Code::ConditionKeyNotForAction,
                 format!("\"{}\" is not a condition key of {shown}: it is never in these requests, so the condition never matches (or, with IfExists, always does)", c.key),
                 c.pos,
                 &c.path,
@@ -428,7 +406,7 @@ mod tests {
     }
 
     fn codes(statement: &str) -> Vec<&'static str> {
-        lint(statement).iter().map(|d| d.code).collect()
+        lint(statement).iter().map(|d| d.code.as_str()).collect()
     }
 
     #[test]
@@ -588,7 +566,10 @@ mod tests {
         let d = lint(
             r#"{"Effect":"Allow","Action":"ec2:*","Resource":["arn:aws:ec2:us-east-1:111122223333:vpc/*","arn:amazon:ec2:us-east-1:111122223333:vpc/*","arn:aws:ec2:us-east-1:1234:vpc/*"]}"#,
         );
-        let got: Vec<(&str, &str)> = d.iter().map(|d| (d.code, d.path.as_str())).collect();
+        let got: Vec<(&str, &str)> = d
+            .iter()
+            .map(|d| (d.code.as_str(), d.path.as_str()))
+            .collect();
         assert_eq!(
             got,
             [

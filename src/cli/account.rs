@@ -1,6 +1,6 @@
 //! `iamsim account`: audit an account export for MFA gaps.
 
-use super::{CmdResult, EXIT_FINDING, EXIT_OK};
+use super::{CmdResult, ExitStatus};
 use iamsim::account::credreport::parse_credential_report;
 use iamsim::account::export::AccountExport;
 use iamsim::account::{audit, AuditOptions};
@@ -165,8 +165,8 @@ pub fn run(args: &AccountArgs, out: &mut Output) -> CmdResult {
         )));
     }
     Ok(if result.findings.is_empty() {
-        EXIT_OK
+        ExitStatus::Ok
     } else {
-        EXIT_FINDING
+        ExitStatus::Finding
     })
 }

@@ -69,12 +69,12 @@ pub fn main() -> i32 {
             let mut buf = Vec::new();
             clap_complete::generate(*shell, &mut Cli::command(), "iamsim", &mut buf);
             std::io::Write::write_all(&mut out, &buf)
-                .map(|_| cli::EXIT_OK)
+                .map(|_| cli::ExitStatus::Ok)
                 .map_err(cli::CliError::from)
         }
         Command::Batch(a) => Ok(cli::batch::run(a)),
         Command::Replay(a) => cli::replay::run(a, &mut out),
         Command::Expand(a) => cli::expand::run(a, &mut out),
     };
-    cli::finish(result, &mut out)
+    cli::finish(result, &mut out).code()
 }

@@ -5,7 +5,7 @@
 //! [`iamsim::batch::run`]; this module parses the arguments, loads the scenario, draws the
 //! progress bar and prints the summary.
 
-use crate::cli::{EXIT_FINDING, EXIT_INPUT, EXIT_OK};
+use crate::cli::ExitStatus;
 use iamsim::batch::{BatchError, PipelineOptions};
 use iamsim::compile::PolicySet;
 use iamsim::io::Output;
@@ -59,13 +59,13 @@ pub struct BatchArgs {
 }
 
 /// Runs the subcommand and returns the exit status.
-pub fn run(args: &BatchArgs) -> i32 {
+pub fn run(args: &BatchArgs) -> ExitStatus {
     let quiet = crate::cli::quiet();
     let (set, principal) = match load_scenario(&args.scenario, args.warnings) {
         Ok(x) => x,
         Err(e) => {
             crate::cli::print_error(&e);
-            return EXIT_INPUT;
+            return ExitStatus::Input;
         }
     };
     let input_name = match &args.input {
@@ -76,7 +76,7 @@ pub fn run(args: &BatchArgs) -> i32 {
         // A named pipe is a fine input for a stream; a directory or a device is not.
         Some(p) if p.is_dir() => {
             eprintln!("error: {input_name}: cannot read file: it is a directory");
-            return EXIT_INPUT;
+            return ExitStatus::Input;
         }
         Some(p) if p.as_os_str() != "-" => match std::fs::File::open(p) {
             Ok(f) => {
@@ -85,7 +85,7 @@ pub fn run(args: &BatchArgs) -> i32 {
             }
             Err(e) => {
                 eprintln!("error: {input_name}: cannot read file: {e}");
-                return EXIT_INPUT;
+                return ExitStatus::Input;
             }
         },
         _ => (Box::new(std::io::stdin()), None),
@@ -103,7 +103,7 @@ pub fn run(args: &BatchArgs) -> i32 {
             Ok(o) => o.raw(),
             Err(e) => {
                 eprintln!("error: {e}");
-                return EXIT_INPUT;
+                return ExitStatus::Input;
             }
         },
         None => Output::stdout().raw(),
@@ -145,25 +145,27 @@ pub fn run(args: &BatchArgs) -> i32 {
                     s.stats.lines
                 );
             }
-            return 128 + signals.map_or(2, |s| s.signal.load(Ordering::Relaxed) as i32);
+            return ExitStatus::Signal(
+                signals.map_or(2, |s| s.signal.load(Ordering::Relaxed) as i32),
+            );
         }
         Ok(s) => s.stats,
-        Err(e) if e.is_broken_pipe() => return EXIT_OK, // the reader went away (`| head`): stop quietly
+        Err(e) if e.is_broken_pipe() => return ExitStatus::Ok, // the reader went away (`| head`): stop quietly
         Err(BatchError::Read { source, line }) => {
             eprintln!("error: {input_name}:{line}:1: cannot read input: {source}");
-            return EXIT_INPUT;
+            return ExitStatus::Input;
         }
         Err(e @ BatchError::Write(_)) => {
             eprintln!("error: {e}");
-            return EXIT_INPUT;
+            return ExitStatus::Input;
         }
     };
     match output.finish() {
         Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return EXIT_OK,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return ExitStatus::Ok,
         Err(e) => {
             eprintln!("error: cannot write the output: {e}");
-            return EXIT_INPUT;
+            return ExitStatus::Input;
         }
     }
     if !quiet {
@@ -181,9 +183,9 @@ pub fn run(args: &BatchArgs) -> i32 {
         );
     }
     if stats.errors > 0 {
-        EXIT_FINDING
+        ExitStatus::Finding
     } else {
-        EXIT_OK
+        ExitStatus::Ok
     }
 }
 

@@ -1,14 +1,12 @@
 //! `iamsim eval`: decide one request and explain the decision.
 
 use super::scenario_args::ScenarioArgs;
-use super::{CliError, CmdResult, EXIT_FINDING, EXIT_OK};
-use iamsim::compile::PolicySet;
+use super::{CliError, CmdResult, ExitStatus};
 use iamsim::context::{CtxValue, Preset};
 use iamsim::diag::InputError;
-use iamsim::eval::{Decision, Request};
+use iamsim::eval::Decision;
 use iamsim::io::Output;
-use iamsim::report::explain;
-use iamsim::scenario::{request_context, RequestSpec};
+use iamsim::{Engine, Query};
 use std::io::Write;
 
 /// Arguments of `iamsim eval`.
@@ -95,54 +93,48 @@ pub fn run(args: &EvalArgs, out: &mut Output) -> CmdResult {
     // A misspelt action is evaluated as asked (it simply matches no grant), with a warning.
     super::warn_all(iamsim::catalog::lint::unknown_request_action(&args.action));
     let keys = parse_keys(&args.keys).map_err(|e| InputError::whole("--key", e))?;
-    let set = PolicySet::compile(&spec.scenario).map_err(|e| CliError::Message(e.to_string()))?;
-    let rs = RequestSpec {
-        action: args.action.clone(),
-        resource: args.resource.clone(),
-        preset,
-        keys,
-    };
-    let ctx = request_context(&set, &spec.principal, &rs);
-    let slots = set.bind(&ctx);
-    let req = Request {
-        principal: &spec.principal,
-        action: &rs.action,
-        resource: &rs.resource,
-        preset,
-    };
-    let outcome = set.evaluate(&req, &slots);
-    let ex = explain(&set, &req, &slots, &outcome);
+    // Decided through the library's front door, as a library caller would.
+    let principal = spec.principal.arn.clone();
+    let engine = Engine::new(spec).map_err(|e| CliError::Message(e.to_string()))?;
+    let query = Query::new(&args.action)
+        .resource(&args.resource)
+        .preset(preset)
+        .keys(keys);
+    let traced = engine
+        .trace(&query)
+        .map_err(|e| CliError::Message(e.to_string()))?;
+    let (outcome, ex) = (traced.outcome, traced.explanation);
     match args.format {
         Format::Text => {
             write!(
                 out,
                 "principal: {}\nrequest:   {} on {} ({})\n",
-                spec.principal.arn,
-                rs.action,
-                rs.resource,
+                principal,
+                args.action,
+                args.resource,
                 preset.name()
             )?;
             write!(out, "{}", ex.to_text())?;
         }
         Format::Json => {
-            let context: serde_json::Map<String, serde_json::Value> = ctx
-                .entries()
+            let context: serde_json::Map<String, serde_json::Value> = traced
+                .context
                 .into_iter()
-                .map(|(_, name, v)| {
+                .map(|(name, v)| {
                     let val = match v {
-                        CtxValue::One(s) => serde_json::Value::String(s.clone()),
+                        CtxValue::One(s) => serde_json::Value::String(s),
                         CtxValue::Many(l) => serde_json::Value::Array(
-                            l.iter().cloned().map(serde_json::Value::String).collect(),
+                            l.into_iter().map(serde_json::Value::String).collect(),
                         ),
                     };
-                    (name.to_string(), val)
+                    (name, val)
                 })
                 .collect();
             let doc = serde_json::json!({
                 "decision": outcome.decision.as_str(),
-                "principal": spec.principal.arn,
-                "action": rs.action,
-                "resource": rs.resource,
+                "principal": principal,
+                "action": args.action,
+                "resource": args.resource,
                 "context": preset.name(),
                 "context_keys": context,
                 "explanation": ex,
@@ -155,8 +147,8 @@ pub fn run(args: &EvalArgs, out: &mut Output) -> CmdResult {
         }
     }
     Ok(if outcome.decision == Decision::Allowed {
-        EXIT_OK
+        ExitStatus::Ok
     } else {
-        EXIT_FINDING
+        ExitStatus::Finding
     })
 }

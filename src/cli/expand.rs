@@ -1,7 +1,7 @@
 //! `iamsim expand PATTERN...`: the actions an `Action` pattern matches, from the built-in
 //! catalog, with their access level.
 
-use super::{CliError, CmdResult, EXIT_FINDING, EXIT_OK};
+use super::{CliError, CmdResult, ExitStatus};
 use iamsim::catalog::{catalog, AccessLevel};
 use iamsim::io::Output;
 use std::io::Write;
@@ -68,7 +68,7 @@ pub fn run(args: &ExpandArgs, out: &mut Output) -> CmdResult {
             cat.action_count()
         )?;
         if args.patterns.is_empty() {
-            return Ok(EXIT_OK);
+            return Ok(ExitStatus::Ok);
         }
     }
     let levels: Vec<AccessLevel> = args.level.iter().map(|l| l.level()).collect();
@@ -122,8 +122,8 @@ pub fn run(args: &ExpandArgs, out: &mut Output) -> CmdResult {
         }
     }
     Ok(if found.is_empty() {
-        EXIT_FINDING
+        ExitStatus::Finding
     } else {
-        EXIT_OK
+        ExitStatus::Ok
     })
 }

@@ -1,8 +1,8 @@
 //! `iamsim lint FILE...`: validation reported as a compiler would: `file:line:column`, the source
 //! line with a caret, a help line, counts at the end.
 
-use super::{CmdResult, EXIT_FINDING, EXIT_INPUT, EXIT_OK};
-use iamsim::diag::{render_snippet, Diagnostic, Severity};
+use super::{CmdResult, ExitStatus};
+use iamsim::diag::{render_snippet, Code, Diagnostic, Severity, SourceMap};
 use iamsim::io::Output;
 use iamsim::mfa::lint::lint_document;
 use iamsim::policy::{ParseOptions, PolicyKind};
@@ -32,11 +32,23 @@ pub struct LintArgs {
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
     /// Silence warnings with this code (repeatable), e.g. --allow policy-size-quota.
-    #[arg(long, value_name = "CODE")]
-    allow: Vec<String>,
+    #[arg(long, value_name = "CODE", value_parser = parse_code)]
+    allow: Vec<Code>,
     /// The files are AWS managed policies (the customer managed size quota does not apply).
     #[arg(long = "aws-managed")]
     aws_managed: bool,
+}
+
+/// A diagnostic code named on the command line: a misspelt `--allow` would silence nothing, so
+/// it is an error with the nearest code.
+fn parse_code(name: &str) -> Result<Code, String> {
+    Code::from_name(name).ok_or_else(|| {
+        let names = Code::ALL.iter().map(|c| c.as_str());
+        match iamsim::diag::did_you_mean(name, names) {
+            Some(s) => format!("no diagnostic has the code {name:?}; did you mean {s}?"),
+            None => format!("no diagnostic has the code {name:?} (docs/lint.md lists them)"),
+        }
+    })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -84,7 +96,7 @@ pub fn run(args: &LintArgs, out: &mut Output) -> CmdResult {
                 // An unreadable file is an error of the run, counted as one.
                 let d = Diagnostic::new(
                     Severity::Error,
-                    "unreadable-file",
+                    Code::UnreadableFile,
                     e.message.clone(),
                     &e.file,
                     e.pos,
@@ -110,15 +122,16 @@ pub fn run(args: &LintArgs, out: &mut Output) -> CmdResult {
             ..Default::default()
         };
         let mut diags = lint_document(&text, &name, kind, opts, args.aws_managed);
-        diags.retain(|d| d.is_error() || !args.allow.iter().any(|c| c == d.code));
+        diags.retain(|d| d.is_error() || !args.allow.contains(&d.code));
         diags.sort_by_key(|d| (d.line, d.column));
-        let mut seen: rustc_hash::FxHashMap<(&'static str, String), usize> = Default::default();
+        let mut seen: rustc_hash::FxHashMap<(Code, String), usize> = Default::default();
         let text_format = matches!(args.format, Format::Text);
+        let source = SourceMap::new(&text);
         for d in diags.iter().filter(|_| text_format) {
             let n = seen.entry((d.code, d.message.clone())).or_default();
             *n += 1;
             if *n <= REPEATS_SHOWN {
-                writeln!(out, "{}", render_snippet(d, &text, &paint))?;
+                writeln!(out, "{}", render_snippet(d, &source, &paint))?;
             }
         }
         for ((code, message), n) in seen {
@@ -150,9 +163,9 @@ pub fn run(args: &LintArgs, out: &mut Output) -> CmdResult {
             use iamsim::report::sarif::{sarif_log, SarifResult, SarifRule};
             let mut rules: Vec<SarifRule> = Vec::new();
             for d in &all {
-                if !rules.iter().any(|r| r.id == d.code) {
+                if !rules.iter().any(|r| r.id == d.code.as_str()) {
                     rules.push(SarifRule::new(
-                        d.code,
+                        d.code.as_str(),
                         &format!("iamsim lint: {} (docs/lint.md)", d.code),
                     ));
                 }
@@ -161,7 +174,7 @@ pub fn run(args: &LintArgs, out: &mut Output) -> CmdResult {
                 .iter()
                 .map(|d| {
                     SarifResult::new(
-                        d.code,
+                        d.code.as_str(),
                         if d.is_error() { "error" } else { "warning" },
                         match &d.help {
                             Some(h) => format!("{}; help: {h}", d.message),
@@ -190,10 +203,10 @@ pub fn run(args: &LintArgs, out: &mut Output) -> CmdResult {
         }
     }
     Ok(if unreadable > 0 {
-        EXIT_INPUT
+        ExitStatus::Input
     } else if errors > 0 || (args.deny_warnings && warnings > 0) {
-        EXIT_FINDING
+        ExitStatus::Finding
     } else {
-        EXIT_OK
+        ExitStatus::Ok
     })
 }

@@ -3,7 +3,7 @@
 //! matrix, the verdicts and the findings.
 
 use super::scenario_args::ScenarioArgs;
-use crate::cli::{CliError, CmdResult, EXIT_FINDING, EXIT_OK};
+use crate::cli::{CliError, CmdResult, ExitStatus};
 use iamsim::io::Output;
 use iamsim::json::{Json, JsonKind};
 use iamsim::mfa::render::{to_json, to_sarif, to_text, Style};
@@ -207,8 +207,8 @@ pub fn run(args: &MfaArgs, out: &mut Output) -> CmdResult {
     };
     out.write_all(text.as_bytes())?;
     Ok(if report.failed() {
-        EXIT_FINDING
+        ExitStatus::Finding
     } else {
-        EXIT_OK
+        ExitStatus::Ok
     })
 }

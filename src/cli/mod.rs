@@ -1,5 +1,5 @@
 //! Command-line subcommands, one module each; `app.rs` dispatches. Each `run` returns
-//! `Result<i32, CliError>` and writes through the one [`Output`]; `main` prints errors and
+//! `Result<ExitStatus, CliError>` and writes through the one [`Output`]; `main` prints errors and
 //! handles a closed pipe in one place.
 
 pub mod account;
@@ -20,15 +20,35 @@ use iamsim::scenario::ScenarioBuilder;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-/// Exit status: success (allowed / all tests passed / nothing found).
-pub const EXIT_OK: i32 = 0;
-/// Exit status: a denial, a failed test, or a finding.
-pub const EXIT_FINDING: i32 = 1;
-/// Exit status: unreadable or invalid input, or output that could not be written.
-pub const EXIT_INPUT: i32 = 2;
+/// The process exit status, the same three for every subcommand (each `--help` says which
+/// outcome is which).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// Success: allowed, all tests passed, nothing found.
+    Ok,
+    /// A denial, a failed test, or a finding.
+    Finding,
+    /// Unreadable or invalid input, or output that could not be written.
+    Input,
+    /// Stopped by this signal (SIGINT, SIGTERM) after writing whole results: 128 + the
+    /// signal's number, the shell's convention.
+    Signal(i32),
+}
+
+impl ExitStatus {
+    /// The number the process exits with.
+    pub fn code(self) -> i32 {
+        match self {
+            ExitStatus::Ok => 0,
+            ExitStatus::Finding => 1,
+            ExitStatus::Input => 2,
+            ExitStatus::Signal(n) => 128 + n,
+        }
+    }
+}
 
 /// What a subcommand returns: its exit status, or an error `main` prints (exit 2).
-pub type CmdResult = Result<i32, CliError>;
+pub type CmdResult = Result<ExitStatus, CliError>;
 
 /// Why a subcommand could not finish.
 #[derive(Debug)]
@@ -143,7 +163,7 @@ fn source_of(e: &InputError) -> Option<String> {
 
 /// Runs a subcommand against standard output, then flushes; returns the process exit status.
 /// A closed pipe (`| head -1`) is not an error: the reader has what it wanted.
-pub fn finish(result: CmdResult, out: &mut Output) -> i32 {
+pub fn finish(result: CmdResult, out: &mut Output) -> ExitStatus {
     let flushed = out.finish();
     let result = match (result, flushed) {
         (Ok(code), Ok(())) => Ok(code),
@@ -152,10 +172,10 @@ pub fn finish(result: CmdResult, out: &mut Output) -> i32 {
     };
     match result {
         Ok(code) => code,
-        Err(CliError::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => EXIT_OK,
+        Err(CliError::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitStatus::Ok,
         Err(e) => {
             print_error(&e);
-            EXIT_INPUT
+            ExitStatus::Input
         }
     }
 }

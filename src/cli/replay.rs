@@ -2,12 +2,12 @@
 //! change. The mapping and the summary live in [`iamsim::replay`].
 
 use super::scenario_args::ScenarioArgs;
-use super::{CliError, CmdResult, EXIT_FINDING, EXIT_OK};
+use super::{CliError, CmdResult, ExitStatus};
 use iamsim::compile::PolicySet;
 use iamsim::diag::InputError;
 use iamsim::io::Output;
 use iamsim::policy::PolicyKind;
-use iamsim::replay::run::{Proposed, Resolver};
+use iamsim::replay::run::{Proposed, ReplayError, Resolver};
 use iamsim::replay::{source, Summary};
 use iamsim::values::Wildcard;
 use std::io::Write;
@@ -244,28 +244,22 @@ pub fn run(args: &ReplayArgs, out: &mut Output) -> CmdResult {
     };
     let files = source::input_files(&args.inputs)?;
     let mut summary = Summary::default();
-    let mut damaged = Vec::new();
     let jobs = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .clamp(1, 8);
     let jsonl = args.format == Format::Jsonl;
-    for f in &files {
-        let shown = f.display().to_string();
-        let (bytes, damage) = source::read_file(f)?;
-        if let Some(d) = damage {
-            damaged.push(d);
-        }
-        let records = source::records(&bytes, &shown)?;
-        iamsim::replay::run::replay_file(
-            &resolver,
-            &shown,
-            records,
-            jobs,
-            jsonl,
-            &mut summary,
-            &mut |t| out.write_all(t.as_bytes()),
-        )?;
-    }
+    let damaged = match iamsim::replay::run::replay_files(
+        &resolver,
+        &files,
+        jobs,
+        jsonl,
+        &mut summary,
+        &mut |t| out.write_unfiltered(t),
+    ) {
+        Ok(d) => d,
+        Err(ReplayError::Input(e)) => return Err(e.into()),
+        Err(ReplayError::Io(e)) => return Err(e.into()),
+    };
     match args.format {
         Format::Text => out.write_all(summary.to_text(with_change).as_bytes())?,
         Format::Json => writeln!(
@@ -285,8 +279,8 @@ pub fn run(args: &ReplayArgs, out: &mut Output) -> CmdResult {
         )));
     }
     Ok(if with_change && summary.broken() > 0 {
-        EXIT_FINDING
+        ExitStatus::Finding
     } else {
-        EXIT_OK
+        ExitStatus::Ok
     })
 }

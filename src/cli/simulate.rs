@@ -4,7 +4,7 @@
 //! [`iamsim::scenario::simulate`]; results are written one by one, so memory does not grow with
 //! ActionNames × ResourceArns.
 
-use super::{CliError, CmdResult, EXIT_FINDING, EXIT_OK};
+use super::{CliError, CmdResult, ExitStatus};
 use iamsim::compile::PolicySet;
 use iamsim::eval::{Decision, Request};
 use iamsim::io::Output;
@@ -93,8 +93,8 @@ pub fn run(args: &SimulateArgs, out: &mut Output) -> CmdResult {
     out.write_all(if first { b"],\n" } else { b"\n  ],\n" })?;
     out.write_all(b"  \"IsTruncated\": false\n}\n")?;
     Ok(if args.fail_on_deny && !all_allowed {
-        EXIT_FINDING
+        ExitStatus::Finding
     } else {
-        EXIT_OK
+        ExitStatus::Ok
     })
 }

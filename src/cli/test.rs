@@ -1,7 +1,7 @@
 //! `iamsim test FILE_OR_DIR...`: runs case files and prints one line per failing test and the
 //! closing `N passed, N failed` line (or a JSON / JUnit XML report for CI systems).
 
-use crate::cli::{CmdResult, EXIT_FINDING, EXIT_INPUT, EXIT_OK};
+use crate::cli::{CmdResult, ExitStatus};
 use iamsim::cases::{collect_files, run_files};
 use iamsim::io::{term, Output};
 use iamsim::report::junit::{junit, JunitCase};
@@ -148,11 +148,11 @@ pub fn run(args: &TestArgs, out: &mut Output) -> CmdResult {
     }
     Ok(
         if !run.broken.is_empty() || run.results.iter().any(|r| r.result.is_err()) {
-            EXIT_INPUT
+            ExitStatus::Input
         } else if failed > 0 {
-            EXIT_FINDING
+            ExitStatus::Finding
         } else {
-            EXIT_OK
+            ExitStatus::Ok
         },
     )
 }

@@ -21,4 +21,4 @@ pub mod read;
 pub use escape::{term, xml};
 pub use output::Output;
 pub use paths::Roots;
-pub use read::{read_bytes, read_text, DEFAULT_INPUT_LIMIT};
+pub use read::{read_text, DEFAULT_INPUT_LIMIT};

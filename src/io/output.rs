@@ -87,6 +87,15 @@ impl Output {
         self
     }
 
+    /// Writes `buf` without the terminal filter: for text that is terminal-safe already (JSON
+    /// whose strings escape every control character, as `replay --format jsonl` writes it).
+    pub fn write_unfiltered(&mut self, buf: &[u8]) -> io::Result<()> {
+        if !self.pending.is_empty() {
+            return io::Write::write_all(self, buf);
+        }
+        self.sink_write(buf)
+    }
+
     /// The width text should fit: `requested` (a `--width` flag) if given, else the terminal's
     /// width when this is a terminal, else unlimited (a file or a pipe gets unwrapped lines).
     pub fn width(&self, requested: Option<usize>) -> usize {

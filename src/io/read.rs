@@ -69,6 +69,42 @@ pub fn read_bytes(path: &Path, limit: u64) -> Result<Vec<u8>, InputError> {
     Ok(buf)
 }
 
+/// Opens `path` (`-`: standard input) for streaming, with the checks of [`read_bytes`] (a
+/// regular file; standard input only once) but no size limit: the caller bounds what it holds.
+pub fn open_read(path: &Path) -> Result<Box<dyn Read + Send>, InputError> {
+    let shown = path.display().to_string();
+    if is_stdin(path) {
+        if STDIN_TAKEN.swap(true, Ordering::SeqCst) {
+            return Err(InputError::whole(
+                "-",
+                "standard input was already read in this run: name \"-\" only once",
+            ));
+        }
+        return Ok(Box::new(std::io::stdin()));
+    }
+    let meta = std::fs::metadata(path)
+        .map_err(|e| InputError::whole(&shown, format!("cannot read file: {}", io_reason(&e))))?;
+    if !meta.is_file() {
+        let what = if meta.is_dir() {
+            "a directory"
+        } else {
+            "not a regular file (a FIFO, socket or device)"
+        };
+        return Err(InputError::whole(
+            &shown,
+            format!("cannot read file: it is {what}"),
+        ));
+    }
+    let f = std::fs::File::open(path)
+        .map_err(|e| InputError::whole(&shown, format!("cannot read file: {}", io_reason(&e))))?;
+    Ok(Box::new(f))
+}
+
+/// The reason of a read error, worded as in [`read_bytes`] errors.
+pub fn read_error(e: &std::io::Error) -> String {
+    format!("cannot read file: {}", io_reason(e))
+}
+
 /// `read_bytes`, then UTF-8: invalid UTF-8 is located by line and column.
 pub fn read_text(path: &Path, limit: u64) -> Result<String, InputError> {
     let bytes = read_bytes(path, limit)?;

@@ -32,11 +32,23 @@ use super::diagnose::is_mfa_key;
 use super::{Rule, ENROLMENT_ACTIONS};
 use crate::catalog::arn::{arn_parts, fits};
 use crate::catalog::catalog;
-use crate::diag::{Diagnostic, Severity};
+use crate::diag::{Code, Diagnostic, Severity};
 use crate::policy::{
     ActionElement, BaseOp, Condition, Effect, Policy, PolicyKind, ResourceElement, Statement,
 };
 use crate::values::wildcard::Wildcard;
+
+/// The lint code of a rule these checks report: the audit's rule id.
+fn lint_code(rule: Rule) -> Code {
+    match rule {
+        Rule::BoolInsteadOfBoolIfExists => Code::Mfa001,
+        Rule::AllowConditionOverridden => Code::Mfa002,
+        Rule::NullCheckOnly => Code::Mfa006,
+        Rule::ConditionAdmitsNoMfa => Code::Mfa007,
+        // EnrolmentDenied; no other rule is linted (RULES lists them).
+        _ => Code::Mfa101,
+    }
+}
 
 /// The rules these checks report, as lint codes (the audit's rule ids).
 pub const RULES: &[Rule] = &[
@@ -68,7 +80,7 @@ pub fn check(policy: &Policy) -> Vec<Diagnostic> {
     let warn = |rule: Rule, c: &Condition, message: String| {
         let mut d = Diagnostic::new(
             Severity::Warning,
-            rule.id(),
+            lint_code(rule),
             message,
             &policy.file,
             c.pos,
@@ -201,7 +213,7 @@ fn enrolment_denied(st: &Statement, file: &str) -> Option<Diagnostic> {
     let rule = Rule::EnrolmentDenied;
     let mut d = Diagnostic::new(
         Severity::Warning,
-        rule.id(),
+        lint_code(rule),
         format!(
             "this Deny (`{c}`) also denies {} to a user without MFA, so a user who has no MFA device yet cannot enrol one (a lockout)",
             denied.join(", ")
@@ -300,7 +312,7 @@ fn overridden(policy: &Policy, st: &Statement, budget: &mut usize) -> Option<Dia
         let rule = Rule::AllowConditionOverridden;
         let mut d = Diagnostic::new(
             Severity::Warning,
-            rule.id(),
+            lint_code(rule),
             format!(
                 "this Allow's MFA condition `{c}` limits only its own grant: statement {} (line {}) allows {action} without any condition, so it is granted without MFA",
                 other.label(),
@@ -347,7 +359,7 @@ mod tests {
         let text = format!(r#"{{"Version":"2012-10-17","Statement":[{statements}]}}"#);
         let (p, _) = parse_policy_text(&text, "p.json", "p", kind, ParseOptions::default())
             .unwrap_or_else(|e| panic!("{e:?}"));
-        check(&p).iter().map(|d| d.code).collect()
+        check(&p).iter().map(|d| d.code.as_str()).collect()
     }
 
     #[test]
@@ -461,6 +473,18 @@ mod tests {
             r#"{"Effect":"Deny","Action":"s3:GetObject","Resource":"*"}"#,
         ] {
             assert!(codes(&with(other), id).is_empty(), "{other}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod code_tests {
+    use super::*;
+
+    #[test]
+    fn every_linted_rule_has_its_audit_rule_id_as_its_lint_code() {
+        for &rule in RULES {
+            assert_eq!(lint_code(rule).as_str(), rule.id());
         }
     }
 }

@@ -5,7 +5,7 @@
 use super::operator::{all_operator_names, Family, Operator, OperatorError};
 use super::variable::{has_variables, parse_template};
 use super::*;
-use crate::diag::{did_you_mean, Diagnostic, Severity};
+use crate::diag::{did_you_mean, Code, Diagnostic, Severity};
 use crate::json::{self, Json, JsonKind, Member};
 
 /// Options for reading a policy.
@@ -154,7 +154,7 @@ pub fn parse_policy_text(
         Ok(j) => parse_policy(&j, file, name, kind, opts),
         Err(e) => Err(vec![Diagnostic::new(
             Severity::Error,
-            "json-syntax-error",
+            Code::JsonSyntaxError,
             e.message,
             file,
             e.pos,
@@ -198,7 +198,7 @@ struct Parser<'a> {
 }
 
 impl Parser<'_> {
-    fn error(&mut self, code: &'static str, msg: impl Into<String>, pos: json::Pos, path: &str) {
+    fn error(&mut self, code: Code, msg: impl Into<String>, pos: json::Pos, path: &str) {
         self.diags.push(Diagnostic::new(
             Severity::Error,
             code,
@@ -209,7 +209,7 @@ impl Parser<'_> {
         ));
     }
 
-    fn warn(&mut self, code: &'static str, msg: impl Into<String>, pos: json::Pos, path: &str) {
+    fn warn(&mut self, code: Code, msg: impl Into<String>, pos: json::Pos, path: &str) {
         self.diags.push(Diagnostic::new(
             Severity::Warning,
             code,
@@ -228,17 +228,19 @@ impl Parser<'_> {
 
     /// Checks for duplicate and unknown keys in an object.
     fn check_keys(&mut self, members: &[Member], allowed: &[&str], path: &str, what: &str) {
-        for (i, m) in members.iter().enumerate() {
-            if members[..i].iter().any(|o| o.key == m.key) {
+        // A set of the keys seen: an object with many (unknown) keys stays linear.
+        let mut seen = rustc_hash::FxHashSet::default();
+        for m in members {
+            if !seen.insert(m.key.as_str()) {
                 self.error(
-                    "duplicate-element",
+                    Code::DuplicateElement,
                     format!("element \"{}\" appears more than once in {what}", m.key),
                     m.key_pos,
                     &join(path, &m.key),
                 );
             } else if !allowed.contains(&m.key.as_str()) {
                 self.error(
-                    "invalid-policy-element",
+                    Code::InvalidPolicyElement,
                     format!("unknown element \"{}\" in {what}", m.key),
                     m.key_pos,
                     &join(path, &m.key),
@@ -250,12 +252,12 @@ impl Parser<'_> {
         }
     }
 
-    /// Kept whole: the document-level rules (Version, Id, Statement shape, duplicate Sids) in the
-    /// order §6.1 lists them.
+    /// The document-level rules in the order §6.1 lists them: the top-level keys, `Version`,
+    /// `Id`, the `Statement` shape and count, each statement, then the Sids' uniqueness.
     fn document(&mut self, j: &Json, name: &str) -> Option<Policy> {
         let Some(members) = j.as_object() else {
             self.error(
-                "json-syntax-error",
+                Code::JsonSyntaxError,
                 format!(
                     "a policy document must be a JSON object, found {}",
                     j.type_name()
@@ -266,126 +268,9 @@ impl Parser<'_> {
             return None;
         };
         self.check_keys(members, TOP_KEYS, "", "the policy document");
-        let version = match j.get("Version") {
-            None => {
-                if matches!(self.kind, PolicyKind::Scp | PolicyKind::Rcp) {
-                    self.error(
-                        "missing-version",
-                        format!(
-                            "{} must have \"Version\": \"2012-10-17\"",
-                            self.kind.with_article()
-                        ),
-                        j.pos,
-                        "Version",
-                    );
-                } else {
-                    self.warn(
-                        "missing-version",
-                        "no \"Version\": policy variables are treated as literal text; add \"Version\": \"2012-10-17\"",
-                        j.pos,
-                        "Version",
-                    );
-                }
-                Version::Missing
-            }
-            Some(v) => match v.as_str() {
-                Some("2012-10-17") => Version::V2012,
-                Some("2008-10-17") => {
-                    if matches!(self.kind, PolicyKind::Scp | PolicyKind::Rcp) {
-                        self.error(
-                            "invalid-version",
-                            format!("{} must use Version 2012-10-17", self.kind.with_article()),
-                            v.pos,
-                            "Version",
-                        );
-                    }
-                    Version::V2008
-                }
-                _ => {
-                    self.error(
-                        "invalid-version",
-                        "\"Version\" must be \"2012-10-17\" or \"2008-10-17\"",
-                        v.pos,
-                        "Version",
-                    );
-                    Version::Missing
-                }
-            },
-        };
-        let id = match j.get("Id") {
-            None => None,
-            Some(v) => match v.as_str() {
-                Some(s) => {
-                    if self.kind.is_identity_like() {
-                        self.warn(
-                            "id-in-identity-policy",
-                            "\"Id\" is meant for resource-based policies; IAM ignores it here",
-                            v.pos,
-                            "Id",
-                        );
-                    }
-                    Some(s.to_string())
-                }
-                None => {
-                    self.error(
-                        "data-type-mismatch",
-                        format!("\"Id\" must be a string, found {}", v.type_name()),
-                        v.pos,
-                        "Id",
-                    );
-                    None
-                }
-            },
-        };
-        let stmts: Vec<&Json> = match j.get("Statement") {
-            None => {
-                self.error(
-                    "missing-statement",
-                    "the policy has no \"Statement\" element",
-                    j.pos,
-                    "Statement",
-                );
-                return None;
-            }
-            Some(s) => match &s.kind {
-                JsonKind::Object(_) => vec![s],
-                JsonKind::Array(a) if a.is_empty() => {
-                    self.error(
-                        "missing-statement",
-                        "\"Statement\" is an empty array",
-                        s.pos,
-                        "Statement",
-                    );
-                    return None;
-                }
-                JsonKind::Array(a) => a.iter().collect(),
-                _ => {
-                    self.error(
-                        "json-syntax-error",
-                        format!(
-                            "\"Statement\" must be an object or an array of objects, found {}",
-                            s.type_name()
-                        ),
-                        s.pos,
-                        "Statement",
-                    );
-                    return None;
-                }
-            },
-        };
-        if stmts.len() > self.opts.limits.max_statements {
-            self.error(
-                "limit-exceeded",
-                format!(
-                    "the policy has {} statements, more than the limit of {} (setting max_statements)",
-                    stmts.len(),
-                    self.opts.limits.max_statements
-                ),
-                j.get("Statement").map(|s| s.pos).unwrap_or(j.pos),
-                "Statement",
-            );
-            return None;
-        }
+        let version = self.version(j);
+        let id = self.id(j);
+        let stmts = self.statement_list(j)?;
         let single = matches!(
             j.get("Statement").map(|s| &s.kind),
             Some(JsonKind::Object(_))
@@ -401,22 +286,8 @@ impl Parser<'_> {
                 statements.push(st);
             }
         }
-        // Sids must be unique in IAM policies.
         if self.kind.is_identity_like() {
-            for (i, s) in statements.iter().enumerate() {
-                if let Some(sid) = &s.sid {
-                    if !sid.is_empty()
-                        && statements[..i].iter().any(|o| o.sid.as_ref() == Some(sid))
-                    {
-                        self.error(
-                            "unique-sids-required",
-                            format!("duplicate Sid \"{sid}\": Sids must be unique within a policy"),
-                            s.pos,
-                            &format!("Statement[{i}].Sid"),
-                        );
-                    }
-                }
-            }
+            self.check_unique_sids(&statements);
         }
         Some(Policy {
             name: name.to_string(),
@@ -429,6 +300,159 @@ impl Parser<'_> {
         })
     }
 
+    /// `Version`: SCPs and RCPs must say 2012-10-17; elsewhere a missing version is a warning
+    /// (variables are then literal text) and 2008-10-17 is accepted.
+    fn version(&mut self, j: &Json) -> Version {
+        match j.get("Version") {
+            None => {
+                if matches!(self.kind, PolicyKind::Scp | PolicyKind::Rcp) {
+                    self.error(
+                        Code::MissingVersion,
+                        format!(
+                            "{} must have \"Version\": \"2012-10-17\"",
+                            self.kind.with_article()
+                        ),
+                        j.pos,
+                        "Version",
+                    );
+                } else {
+                    self.warn(
+                        Code::MissingVersion,
+                        "no \"Version\": policy variables are treated as literal text; add \"Version\": \"2012-10-17\"",
+                        j.pos,
+                        "Version",
+                    );
+                }
+                Version::Missing
+            }
+            Some(v) => match v.as_str() {
+                Some("2012-10-17") => Version::V2012,
+                Some("2008-10-17") => {
+                    if matches!(self.kind, PolicyKind::Scp | PolicyKind::Rcp) {
+                        self.error(
+                            Code::InvalidVersion,
+                            format!("{} must use Version 2012-10-17", self.kind.with_article()),
+                            v.pos,
+                            "Version",
+                        );
+                    }
+                    Version::V2008
+                }
+                _ => {
+                    self.error(
+                        Code::InvalidVersion,
+                        "\"Version\" must be \"2012-10-17\" or \"2008-10-17\"",
+                        v.pos,
+                        "Version",
+                    );
+                    Version::Missing
+                }
+            },
+        }
+    }
+
+    /// `Id`: a string; in an identity-like policy IAM ignores it, which is worth a warning.
+    fn id(&mut self, j: &Json) -> Option<String> {
+        match j.get("Id") {
+            None => None,
+            Some(v) => match v.as_str() {
+                Some(s) => {
+                    if self.kind.is_identity_like() {
+                        self.warn(
+                            Code::IdInIdentityPolicy,
+                            "\"Id\" is meant for resource-based policies; IAM ignores it here",
+                            v.pos,
+                            "Id",
+                        );
+                    }
+                    Some(s.to_string())
+                }
+                None => {
+                    self.error(
+                        Code::DataTypeMismatch,
+                        format!("\"Id\" must be a string, found {}", v.type_name()),
+                        v.pos,
+                        "Id",
+                    );
+                    None
+                }
+            },
+        }
+    }
+
+    /// The statements of `Statement` (one object or a non-empty array of objects), at most
+    /// `max_statements` of them; none (after an error) when the element is missing or malformed.
+    fn statement_list<'j>(&mut self, j: &'j Json) -> Option<Vec<&'j Json>> {
+        let stmts: Vec<&Json> = match j.get("Statement") {
+            None => {
+                self.error(
+                    Code::MissingStatement,
+                    "the policy has no \"Statement\" element",
+                    j.pos,
+                    "Statement",
+                );
+                return None;
+            }
+            Some(s) => match &s.kind {
+                JsonKind::Object(_) => vec![s],
+                JsonKind::Array(a) if a.is_empty() => {
+                    self.error(
+                        Code::MissingStatement,
+                        "\"Statement\" is an empty array",
+                        s.pos,
+                        "Statement",
+                    );
+                    return None;
+                }
+                JsonKind::Array(a) => a.iter().collect(),
+                _ => {
+                    self.error(
+                        Code::JsonSyntaxError,
+                        format!(
+                            "\"Statement\" must be an object or an array of objects, found {}",
+                            s.type_name()
+                        ),
+                        s.pos,
+                        "Statement",
+                    );
+                    return None;
+                }
+            },
+        };
+        if stmts.len() > self.opts.limits.max_statements {
+            self.error(
+                Code::LimitExceeded,
+                format!(
+                    "the policy has {} statements, more than the limit of {} (setting max_statements)",
+                    stmts.len(),
+                    self.opts.limits.max_statements
+                ),
+                j.get("Statement").map(|s| s.pos).unwrap_or(j.pos),
+                "Statement",
+            );
+            return None;
+        }
+        Some(stmts)
+    }
+
+    /// Sids must be unique in IAM policies (§6.1). A set keeps this linear in the statement count.
+    fn check_unique_sids(&mut self, statements: &[Statement]) {
+        let mut seen = rustc_hash::FxHashSet::default();
+        for (i, s) in statements.iter().enumerate() {
+            let Some(sid) = s.sid.as_deref().filter(|sid| !sid.is_empty()) else {
+                continue;
+            };
+            if !seen.insert(sid) {
+                self.error(
+                    Code::UniqueSidsRequired,
+                    format!("duplicate Sid \"{sid}\": Sids must be unique within a policy"),
+                    s.pos,
+                    &format!("Statement[{i}].Sid"),
+                );
+            }
+        }
+    }
+
     fn statement(
         &mut self,
         j: &Json,
@@ -438,7 +462,7 @@ impl Parser<'_> {
     ) -> Option<Statement> {
         let Some(members) = j.as_object() else {
             self.error(
-                "json-syntax-error",
+                Code::JsonSyntaxError,
                 format!("a statement must be a JSON object, found {}", j.type_name()),
                 j.pos,
                 path,
@@ -485,7 +509,7 @@ impl Parser<'_> {
             Some(s) => {
                 if kind.is_identity_like() && !s.chars().all(|c| c.is_ascii_alphanumeric()) {
                     self.error(
-                        "unsupported-sid",
+                        Code::UnsupportedSid,
                         format!("Sid \"{s}\" may only contain letters A-Z, a-z and digits 0-9 in an IAM policy"),
                         v.pos,
                         &join(path, "Sid"),
@@ -495,7 +519,7 @@ impl Parser<'_> {
             }
             None => {
                 self.error(
-                    "data-type-mismatch",
+                    Code::DataTypeMismatch,
                     format!("\"Sid\" must be a string, found {}", v.type_name()),
                     v.pos,
                     &join(path, "Sid"),
@@ -510,7 +534,7 @@ impl Parser<'_> {
         match j.get("Effect") {
             None => {
                 self.error(
-                    "missing-effect",
+                    Code::MissingEffect,
                     "the statement has no \"Effect\"",
                     j.pos,
                     path,
@@ -522,7 +546,7 @@ impl Parser<'_> {
                 Some("Deny") => Some(Effect::Deny),
                 _ => {
                     self.error(
-                        "invalid-effect",
+                        Code::InvalidEffect,
                         format!(
                             "\"Effect\" must be exactly \"Allow\" or \"Deny\", found {}",
                             render(v)
@@ -554,7 +578,7 @@ impl Parser<'_> {
                 for key in ["Principal", "NotPrincipal"] {
                     if let Some(m) = members.iter().find(|m| m.key == key) {
                         self.error(
-                            "principal-not-allowed",
+                            Code::PrincipalNotAllowed,
                             format!("\"{key}\" is not allowed in a {}", kind.describe()),
                             m.key_pos,
                             &join(path, key),
@@ -569,7 +593,7 @@ impl Parser<'_> {
                         .any(|m| m.key == "Principal" || m.key == "NotPrincipal")
                 {
                     self.error(
-                        "missing-principal",
+                        Code::MissingPrincipal,
                         format!("a statement in a {} needs \"Principal\"", kind.describe()),
                         j.pos,
                         path,
@@ -585,7 +609,7 @@ impl Parser<'_> {
         let action = match (j.get("Action"), j.get("NotAction")) {
             (Some(_), Some(_)) => {
                 self.error(
-                    "unsupported-element-combination",
+                    Code::UnsupportedElementCombination,
                     "a statement cannot have both \"Action\" and \"NotAction\"",
                     j.pos,
                     path,
@@ -594,7 +618,7 @@ impl Parser<'_> {
             }
             (None, None) => {
                 self.error(
-                    "missing-action",
+                    Code::MissingAction,
                     "the statement has neither \"Action\" nor \"NotAction\"",
                     j.pos,
                     path,
@@ -626,7 +650,7 @@ impl Parser<'_> {
                 let pos = item_pos(v, i);
                 if pat.trim() != pat {
                     self.warn(
-                        "whitespace-in-value",
+                        Code::WhitespaceInValue,
                         format!(
                             "\"{pat}\" has leading or trailing spaces: it never matches an action"
                         ),
@@ -643,7 +667,7 @@ impl Parser<'_> {
                     {
                         if svc.contains(['*', '?']) {
                             self.warn(
-                                "wildcard-in-service-name",
+                                Code::WildcardInServiceName,
                                 format!("wildcard in the service prefix of \"{pat}\""),
                                 pos,
                                 &ppath,
@@ -651,7 +675,7 @@ impl Parser<'_> {
                         }
                         if has_variables(pat) {
                             self.error(
-                                "variable-unsupported-in-element",
+                                Code::VariableUnsupportedInElement,
                                 "policy variables are not allowed in Action",
                                 pos,
                                 &ppath,
@@ -660,7 +684,7 @@ impl Parser<'_> {
                     }
                     _ => {
                         self.error(
-                            "invalid-action-format",
+                            Code::InvalidActionFormat,
                             format!("action \"{pat}\" must be \"*\" or \"service:Action\" with exactly one colon"),
                             pos,
                             &ppath,
@@ -670,7 +694,7 @@ impl Parser<'_> {
             }
             if a.patterns.is_empty() {
                 self.warn(
-                    "empty-array",
+                    Code::EmptyArray,
                     format!("empty \"{el}\" list: the statement matches nothing"),
                     v.pos,
                     &join(path, el),
@@ -692,7 +716,7 @@ impl Parser<'_> {
         let resource = match (j.get("Resource"), j.get("NotResource")) {
             (Some(_), Some(_)) => {
                 self.error(
-                    "unsupported-element-combination",
+                    Code::UnsupportedElementCombination,
                     "a statement cannot have both \"Resource\" and \"NotResource\"",
                     j.pos,
                     path,
@@ -702,7 +726,7 @@ impl Parser<'_> {
             (None, None) => {
                 if kind != PolicyKind::Resource {
                     self.error(
-                        "missing-resource",
+                        Code::MissingResource,
                         format!(
                             "a statement in {} needs \"Resource\" or \"NotResource\"",
                             kind.with_article()
@@ -738,7 +762,7 @@ impl Parser<'_> {
                 let pos = item_pos(v, i);
                 if pat.trim() != pat {
                     self.warn(
-                        "whitespace-in-value",
+                        Code::WhitespaceInValue,
                         format!(
                             "\"{pat}\" has leading or trailing spaces: it never matches a resource"
                         ),
@@ -751,7 +775,7 @@ impl Parser<'_> {
                 }
                 if !pat.starts_with("arn:") {
                     self.error(
-                        "invalid-arn-prefix",
+                        Code::InvalidArnPrefix,
                         format!(
                             "resource \"{pat}\" must be \"*\" or an ARN starting with \"arn:\""
                         ),
@@ -764,7 +788,7 @@ impl Parser<'_> {
                 let head: Vec<&str> = pat.splitn(6, ':').collect();
                 if head.len() == 6 && head[..5].iter().any(|s| s.contains("${")) {
                     self.warn(
-                        "variable-outside-resource-part",
+                        Code::VariableOutsideResourcePart,
                         "policy variables are documented only in the resource part of an ARN (after the fifth colon)",
                         pos,
                         &ppath,
@@ -772,7 +796,7 @@ impl Parser<'_> {
                 }
                 if head.len() > 2 && head[2].contains(['*', '?']) {
                     self.warn(
-                        "wildcard-in-service-name",
+                        Code::WildcardInServiceName,
                         format!("wildcard in the service segment of \"{pat}\""),
                         pos,
                         &ppath,
@@ -781,7 +805,7 @@ impl Parser<'_> {
             }
             if r.patterns.is_empty() {
                 self.warn(
-                    "empty-array",
+                    Code::EmptyArray,
                     format!("empty \"{el}\" list: the statement matches nothing"),
                     v.pos,
                     &join(path, el),
@@ -812,7 +836,7 @@ impl Parser<'_> {
             PolicyKind::Scp if self.opts.scp_legacy && effect == Effect::Allow => {
                 if action.negated {
                     self.error(
-                        "scp-legacy-syntax",
+                        Code::ScpLegacySyntax,
                         "legacy SCPs allow \"NotAction\" only with Deny",
                         j.pos,
                         path,
@@ -820,7 +844,7 @@ impl Parser<'_> {
                 }
                 if !conditions.is_empty() {
                     self.error(
-                        "scp-legacy-syntax",
+                        Code::ScpLegacySyntax,
                         "legacy SCPs allow \"Condition\" only with Deny",
                         j.pos,
                         path,
@@ -831,7 +855,7 @@ impl Parser<'_> {
                     .is_some_and(|r| r.negated || r.patterns.iter().any(|p| p != "*"))
                 {
                     self.error(
-                        "scp-legacy-syntax",
+                        Code::ScpLegacySyntax,
                         "legacy SCPs allow only \"Resource\": \"*\" with Allow",
                         j.pos,
                         path,
@@ -843,7 +867,7 @@ impl Parser<'_> {
         if kind == PolicyKind::Scp && self.opts.scp_legacy {
             if resource.as_ref().is_some_and(|r| r.negated) {
                 self.error(
-                    "scp-legacy-syntax",
+                    Code::ScpLegacySyntax,
                     "legacy SCPs do not support \"NotResource\"",
                     j.pos,
                     path,
@@ -854,7 +878,7 @@ impl Parser<'_> {
                     let inner = name.trim_end_matches('*');
                     if inner.contains(['*', '?']) {
                         self.error(
-                            "scp-legacy-syntax",
+                            Code::ScpLegacySyntax,
                             format!("legacy SCPs allow a wildcard only at the end of an action name: \"{p}\""),
                             j.pos,
                             path,
@@ -865,7 +889,7 @@ impl Parser<'_> {
         }
         if effect == Effect::Allow && principal.as_ref().is_some_and(|p| p.negated) {
             self.warn(
-                "allow-with-notprincipal",
+                Code::AllowWithNotprincipal,
                 "\"Allow\" with \"NotPrincipal\" grants access to everyone not listed",
                 j.pos,
                 path,
@@ -893,7 +917,7 @@ impl Parser<'_> {
             && conditions.is_empty();
         if effect == Effect::Allow && !full_access {
             self.error(
-                "rcp-syntax",
+                Code::RcpSyntax,
                 "an RCP statement must have \"Effect\": \"Deny\" (only RCPFullAWSAccess uses Allow on * for *)",
                 j.pos,
                 path,
@@ -902,14 +926,14 @@ impl Parser<'_> {
         if let Some(p) = principal {
             if p.negated {
                 self.error(
-                    "rcp-syntax",
+                    Code::RcpSyntax,
                     "RCPs do not support \"NotPrincipal\"",
                     j.pos,
                     path,
                 );
             } else if p.entries != [PrincipalEntry::Any] {
                 self.error(
-                    "rcp-syntax",
+                    Code::RcpSyntax,
                     "an RCP \"Principal\" must be exactly \"*\" (scope it with conditions)",
                     j.pos,
                     path,
@@ -918,14 +942,14 @@ impl Parser<'_> {
         }
         if action.negated {
             self.error(
-                "rcp-syntax",
+                Code::RcpSyntax,
                 "RCPs do not support \"NotAction\"",
                 j.pos,
                 path,
             );
         } else if effect == Effect::Deny && action.patterns.iter().any(|p| p == "*") {
             self.error(
-                "rcp-syntax",
+                Code::RcpSyntax,
                 "an RCP Deny may not use the bare action \"*\"",
                 j.pos,
                 path,
@@ -937,7 +961,7 @@ impl Parser<'_> {
         let (key, v, negated) = match (j.get("Principal"), j.get("NotPrincipal")) {
             (Some(_), Some(_)) => {
                 self.error(
-                    "unsupported-element-combination",
+                    Code::UnsupportedElementCombination,
                     "a statement cannot have both \"Principal\" and \"NotPrincipal\"",
                     j.pos,
                     path,
@@ -961,7 +985,7 @@ impl Parser<'_> {
                     };
                     if values.is_empty() {
                         self.warn(
-                            "empty-array",
+                            Code::EmptyArray,
                             "empty principal list: matches nobody",
                             m.value.pos,
                             &mpath,
@@ -971,7 +995,7 @@ impl Parser<'_> {
                         let pos = item_pos(&m.value, i);
                         if val != "*" && val.contains(['*', '?']) {
                             self.error(
-                                "unsupported-wildcard-in-principal",
+                                Code::UnsupportedWildcardInPrincipal,
                                 format!("wildcards are not allowed in principal \"{val}\" (only \"*\" alone)"),
                                 pos,
                                 &mpath,
@@ -980,7 +1004,7 @@ impl Parser<'_> {
                         }
                         if val.contains("${") {
                             self.error(
-                                "variable-unsupported-in-element",
+                                Code::VariableUnsupportedInElement,
                                 "policy variables are not allowed in Principal",
                                 pos,
                                 &mpath,
@@ -990,7 +1014,7 @@ impl Parser<'_> {
                         if m.key == "AWS" && val != "*" {
                             if let Some(why) = aws_principal_problem(&val) {
                                 self.error(
-                                    "invalid-principal",
+                                    Code::InvalidPrincipal,
                                     format!("\"{val}\" is not an AWS principal: {why}"),
                                     pos,
                                     &mpath,
@@ -1011,7 +1035,7 @@ impl Parser<'_> {
             }
             JsonKind::String(s) => {
                 self.error(
-                    "invalid-principal",
+                    Code::InvalidPrincipal,
                     format!("a string \"{key}\" must be \"*\"; name principals in an object such as {{\"AWS\": \"{s}\"}}"),
                     v.pos,
                     &ppath,
@@ -1020,7 +1044,7 @@ impl Parser<'_> {
             }
             _ => {
                 self.error(
-                    "json-syntax-error",
+                    Code::JsonSyntaxError,
                     format!("\"{key}\" must be \"*\" or an object such as {{\"AWS\": \"arn:...\"}}, found {}", render(v)),
                     v.pos,
                     &ppath,
@@ -1036,7 +1060,7 @@ impl Parser<'_> {
         let n = s.chars().count();
         if n > self.opts.limits.max_pattern_len {
             self.error(
-                "limit-exceeded",
+                Code::LimitExceeded,
                 format!(
                     "a value of {n} characters is longer than the limit of {} (setting max_pattern_length)",
                     self.opts.limits.max_pattern_len
@@ -1052,7 +1076,7 @@ impl Parser<'_> {
     fn check_count(&mut self, n: usize, pos: json::Pos, path: &str) -> bool {
         if n > self.opts.limits.max_values {
             self.error(
-                "limit-exceeded",
+                Code::LimitExceeded,
                 format!(
                     "{n} values, more than the limit of {} (setting max_values)",
                     self.opts.limits.max_values
@@ -1083,7 +1107,7 @@ impl Parser<'_> {
                         }
                         None => {
                             self.error(
-                                "data-type-mismatch",
+                                Code::DataTypeMismatch,
                                 format!(
                                     "every value of \"{what}\" must be a string, found {}",
                                     it.type_name()
@@ -1099,7 +1123,7 @@ impl Parser<'_> {
             }
             _ => {
                 self.error(
-                    "data-type-mismatch",
+                    Code::DataTypeMismatch,
                     format!(
                         "\"{what}\" must be a string or an array of strings, found {}",
                         v.type_name()
@@ -1118,7 +1142,7 @@ impl Parser<'_> {
         }
         if !version.variables_enabled() {
             self.warn(
-                "variable-unsupported-in-version",
+                Code::VariableUnsupportedInVersion,
                 format!("\"{text}\" contains a policy variable, but variables need \"Version\": \"2012-10-17\"; it is matched as literal text"),
                 pos,
                 path,
@@ -1126,7 +1150,7 @@ impl Parser<'_> {
             return;
         }
         if let Err(e) = parse_template(text) {
-            self.error("invalid-variable", e.message(), pos, path);
+            self.error(Code::InvalidVariable, e.message(), pos, path);
             return;
         }
         // Names between ${ and }: a nested ${${aws:username}} or a name without a service
@@ -1137,16 +1161,16 @@ impl Parser<'_> {
             let Some(end) = after.find('}') else { break };
             let name = after[..end].split(',').next().unwrap_or("").trim();
             if name.contains("${") || name.contains('$') && name != "$" {
-                self.warn("nested-variable", format!("\"{text}\" nests a policy variable inside another; IAM does not resolve nested variables"), pos, path);
+                self.warn(Code::NestedVariable, format!("\"{text}\" nests a policy variable inside another; IAM does not resolve nested variables"), pos, path);
             } else if !matches!(name, "*" | "?" | "$") && !name.contains(':') {
-                self.warn("unknown-variable", format!("${{{name}}} is not a condition key (keys are service:Name, e.g. ${{aws:username}}): it never resolves"), pos, path);
+                self.warn(Code::UnknownVariable, format!("${{{name}}} is not a condition key (keys are service:Name, e.g. ${{aws:username}}): it never resolves"), pos, path);
             }
             rest = &after[end + 1..];
         }
     }
 
-    /// Kept whole: it walks the Condition block's three levels (operator, key, values) and each
-    /// level's errors refer to the enclosing one.
+    /// The `Condition` block, level by level: each operator ([`Self::operator`]), each of its
+    /// keys, their values ([`Self::condition_values`]), then the per-family warnings.
     fn conditions(&mut self, j: &Json, path: &str, version: Version) -> Vec<Condition> {
         let mut out = Vec::new();
         let Some(c) = j.get("Condition") else {
@@ -1155,18 +1179,21 @@ impl Parser<'_> {
         let cpath = join(path, "Condition");
         let Some(ops) = c.as_object() else {
             self.error(
-                "json-syntax-error",
+                Code::JsonSyntaxError,
                 format!("\"Condition\" must be an object, found {}", c.type_name()),
                 c.pos,
                 &cpath,
             );
             return out;
         };
-        for (oi, opm) in ops.iter().enumerate() {
+        // Operators and keys seen so far, in sets: a hostile policy with many of them stays
+        // linear.
+        let mut seen_ops = rustc_hash::FxHashSet::default();
+        for opm in ops {
             let opath = join(&cpath, &opm.key);
-            if ops[..oi].iter().any(|o| o.key == opm.key) {
+            if !seen_ops.insert(opm.key.as_str()) {
                 self.error(
-                    "duplicate-element",
+                    Code::DuplicateElement,
                     format!(
                         "condition operator \"{}\" appears more than once (its keys would be lost)",
                         opm.key
@@ -1176,113 +1203,32 @@ impl Parser<'_> {
                 );
                 continue;
             }
-            let op = match Operator::parse(&opm.key) {
-                Ok((op, noncanonical)) => {
-                    if noncanonical {
-                        self.warn(
-                            "noncanonical-operator",
-                            format!(
-                                "operator \"{}\" is not spelled canonically; write \"{op}\"",
-                                opm.key
-                            ),
-                            opm.key_pos,
-                            &opath,
-                        );
-                    }
-                    op
-                }
-                Err(OperatorError::NullIfExists) => {
-                    self.error(
-                        "null-with-if-exists",
-                        "\"Null\" cannot take \"IfExists\"",
-                        opm.key_pos,
-                        &opath,
-                    );
-                    continue;
-                }
-                Err(OperatorError::Unknown) => {
-                    self.error(
-                        "invalid-condition-operator",
-                        format!("unknown condition operator \"{}\"", opm.key),
-                        opm.key_pos,
-                        &opath,
-                    );
-                    let names = all_operator_names();
-                    let bare = opm.key.rsplit(':').next().unwrap_or(&opm.key);
-                    if let Some(s) = did_you_mean(bare, names.iter().map(String::as_str)) {
-                        let prefix = opm.key.strip_suffix(bare).unwrap_or("");
-                        self.help(format!("did you mean \"{prefix}{s}\"?"));
-                    }
-                    continue;
-                }
+            let Some(op) = self.operator(opm, &opath) else {
+                continue;
             };
             let Some(keys) = opm.value.as_object() else {
                 self.error(
-                    "json-syntax-error",
+                    Code::JsonSyntaxError,
                     format!("the value of operator \"{}\" must be an object of condition keys, found {}", opm.key, opm.value.type_name()),
                     opm.value.pos,
                     &opath,
                 );
                 continue;
             };
-            for (ki, km) in keys.iter().enumerate() {
+            let mut seen_keys = rustc_hash::FxHashSet::default();
+            for km in keys {
                 let kpath = join(&opath, &km.key);
-                if keys[..ki]
-                    .iter()
-                    .any(|o| o.key.eq_ignore_ascii_case(&km.key))
-                {
+                if !seen_keys.insert(km.key.to_ascii_lowercase()) {
                     self.error(
-                        "duplicate-keys-with-different-case",
+                        Code::DuplicateKeysWithDifferentCase,
                         format!("condition key \"{}\" appears more than once under {} (key names are case-insensitive)", km.key, opm.key),
                         km.key_pos,
                         &kpath,
                     );
                     continue;
                 }
-                let values = match &km.value.kind {
-                    JsonKind::Array(items) => {
-                        if !self.check_count(items.len(), km.value.pos, &kpath) {
-                            continue;
-                        }
-                        let mut vs = Vec::new();
-                        for (i, it) in items.iter().enumerate() {
-                            match it.scalar_text() {
-                                Some(t) => {
-                                    if self.check_len(&t, it.pos, &kpath) {
-                                        vs.push(t)
-                                    }
-                                }
-                                None => self.error(
-                                    "data-type-mismatch",
-                                    format!("a condition value must be a string, number or boolean, found {}", it.type_name()),
-                                    it.pos,
-                                    &format!("{kpath}[{i}]"),
-                                ),
-                            }
-                        }
-                        if items.is_empty() {
-                            self.warn(
-                                "empty-array-condition",
-                                "empty value list: a positive operator never matches",
-                                km.value.pos,
-                                &kpath,
-                            );
-                        }
-                        vs
-                    }
-                    _ => match km.value.scalar_text() {
-                        Some(t) if !self.check_len(&t, km.value.pos, &kpath) => continue,
-                        Some(t) => vec![t],
-                        None => {
-                            self.error(
-                                "data-type-mismatch",
-                                format!("a condition value must be a string, number, boolean or an array of them, found {}", km.value.type_name()),
-                                km.value.pos,
-                                &kpath,
-                            );
-                            continue;
-                        }
-                    },
+                let Some(values) = self.condition_values(km, &kpath) else {
+                    continue;
                 };
                 self.condition_warnings(op, &km.key, &values, km, &kpath, version);
                 out.push(Condition {
@@ -1295,6 +1241,101 @@ impl Parser<'_> {
             }
         }
         out
+    }
+
+    /// The operator a `Condition` member names, with a warning for a non-canonical spelling;
+    /// none (after an error with a did-you-mean) for an unknown one or `NullIfExists`.
+    fn operator(&mut self, opm: &Member, opath: &str) -> Option<Operator> {
+        match Operator::parse(&opm.key) {
+            Ok((op, noncanonical)) => {
+                if noncanonical {
+                    self.warn(
+                        Code::NoncanonicalOperator,
+                        format!(
+                            "operator \"{}\" is not spelled canonically; write \"{op}\"",
+                            opm.key
+                        ),
+                        opm.key_pos,
+                        opath,
+                    );
+                }
+                Some(op)
+            }
+            Err(OperatorError::NullIfExists) => {
+                self.error(
+                    Code::NullWithIfExists,
+                    "\"Null\" cannot take \"IfExists\"",
+                    opm.key_pos,
+                    opath,
+                );
+                None
+            }
+            Err(OperatorError::Unknown) => {
+                self.error(
+                    Code::InvalidConditionOperator,
+                    format!("unknown condition operator \"{}\"", opm.key),
+                    opm.key_pos,
+                    opath,
+                );
+                let names = all_operator_names();
+                let bare = opm.key.rsplit(':').next().unwrap_or(&opm.key);
+                if let Some(s) = did_you_mean(bare, names.iter().map(String::as_str)) {
+                    let prefix = opm.key.strip_suffix(bare).unwrap_or("");
+                    self.help(format!("did you mean \"{prefix}{s}\"?"));
+                }
+                None
+            }
+        }
+    }
+
+    /// The values of one condition key: a scalar or an array of scalars, each within the
+    /// length and count limits; none (after an error) when the value is of the wrong type.
+    fn condition_values(&mut self, km: &Member, kpath: &str) -> Option<Vec<String>> {
+        match &km.value.kind {
+            JsonKind::Array(items) => {
+                if !self.check_count(items.len(), km.value.pos, kpath) {
+                    return None;
+                }
+                let mut vs = Vec::new();
+                for (i, it) in items.iter().enumerate() {
+                    match it.scalar_text() {
+                        Some(t) => {
+                            if self.check_len(&t, it.pos, kpath) {
+                                vs.push(t)
+                            }
+                        }
+                        None => self.error(
+                            Code::DataTypeMismatch,
+                            format!("a condition value must be a string, number or boolean, found {}", it.type_name()),
+                            it.pos,
+                            &format!("{kpath}[{i}]"),
+                        ),
+                    }
+                }
+                if items.is_empty() {
+                    self.warn(
+                        Code::EmptyArrayCondition,
+                        "empty value list: a positive operator never matches",
+                        km.value.pos,
+                        kpath,
+                    );
+                }
+                Some(vs)
+            }
+            _ => match km.value.scalar_text() {
+                Some(t) if !self.check_len(&t, km.value.pos, kpath) => None,
+                Some(t) => Some(vec![t]),
+                None => {
+                    self.error(
+                        Code::DataTypeMismatch,
+                        format!("a condition value must be a string, number, boolean or an array of them, found {}", km.value.type_name()),
+                        km.value.pos,
+                        kpath,
+                    );
+                    None
+                }
+            },
+        }
     }
 
     /// Kept whole: one check per operator family (§6.2), each a few lines on the same value.
@@ -1311,7 +1352,7 @@ impl Parser<'_> {
         let pos = km.value.pos;
         if key.contains("${") {
             self.error(
-                "variable-unsupported-in-element",
+                Code::VariableUnsupportedInElement,
                 "policy variables are not allowed in condition keys",
                 km.key_pos,
                 path,
@@ -1319,7 +1360,7 @@ impl Parser<'_> {
         }
         if !lkey.contains(':') {
             self.warn(
-                "invalid-condition-key",
+                Code::InvalidConditionKey,
                 format!("condition key \"{key}\" has no service prefix"),
                 km.key_pos,
                 path,
@@ -1333,7 +1374,7 @@ impl Parser<'_> {
             } else {
                 format!("\"{key}\" is not a known global condition key")
             };
-            self.warn("unknown-global-condition-key", msg, km.key_pos, path);
+            self.warn(Code::UnknownGlobalConditionKey, msg, km.key_pos, path);
             if let Some(s) = did_you_mean(key, WELL_KNOWN_KEYS.iter().copied()) {
                 self.help(format!("did you mean \"{s}\"?"));
             }
@@ -1343,7 +1384,7 @@ impl Parser<'_> {
             if has_variables(v) {
                 if !op.base.takes_variables() {
                     self.error(
-                        "invalid-variable-for-operator",
+                        Code::InvalidVariableForOperator,
                         format!("policy variables cannot be used with {}", op.base.name()),
                         pos,
                         path,
@@ -1352,7 +1393,7 @@ impl Parser<'_> {
                 }
                 if family == Family::Bool {
                     self.warn(
-                        "variable-with-bool",
+                        Code::VariableWithBool,
                         "policy variables with Bool are documented inconsistently (semantics §9.7)",
                         pos,
                         path,
@@ -1363,31 +1404,31 @@ impl Parser<'_> {
             match family {
                 Family::Bool | Family::Null => {
                     if !v.eq_ignore_ascii_case("true") && !v.eq_ignore_ascii_case("false") && !has_variables(v) {
-                        self.warn("invalid-boolean-value", format!("{} value \"{v}\" is not true or false: it never matches", op.base.name()), pos, path);
+                        self.warn(Code::InvalidBooleanValue, format!("{} value \"{v}\" is not true or false: it never matches", op.base.name()), pos, path);
                     }
                 }
                 Family::Numeric => match crate::values::parse_number(v) {
-                    None => self.warn("invalid-numeric-value", format!("\"{v}\" is not a number: it never matches"), pos, path),
+                    None => self.warn(Code::InvalidNumericValue, format!("\"{v}\" is not a number: it never matches"), pos, path),
                     // 1e-400 is a number too small for a double: it compares as 0.
                     Some(n) if n == 0.0 && v.bytes().any(|c| (b'1'..=b'9').contains(&c)) && v.to_ascii_lowercase().contains('e') => {
-                        self.warn("lenient-numeric-value", format!("\"{v}\" underflows to 0 and is compared as 0"), pos, path)
+                        self.warn(Code::LenientNumericValue, format!("\"{v}\" underflows to 0 and is compared as 0"), pos, path)
                     }
                     _ => {}
                 },
                 Family::Date => {
                     if crate::values::parse_date(v).is_none() {
-                        self.warn("invalid-date-value", format!("\"{v}\" is not an ISO 8601 date or epoch seconds: it never matches"), pos, path);
+                        self.warn(Code::InvalidDateValue, format!("\"{v}\" is not an ISO 8601 date or epoch seconds: it never matches"), pos, path);
                     } else if let Some(why) = crate::values::typed::date_leniency(v) {
-                        self.warn("lenient-date-value", format!("\"{v}\" is accepted, but {why}: check the date"), pos, path);
+                        self.warn(Code::LenientDateValue, format!("\"{v}\" is accepted, but {why}: check the date"), pos, path);
                     }
                 }
                 Family::Ip => match crate::values::Cidr::parse(v) {
-                    None => self.warn("invalid-ip-value", format!("\"{v}\" is not an IP address or CIDR range: it never matches"), pos, path),
+                    None => self.warn(Code::InvalidIpValue, format!("\"{v}\" is not an IP address or CIDR range: it never matches"), pos, path),
                     Some(c) if c.has_host_bits() => {
-                        self.warn("improve-ip-range", format!("\"{v}\" has bits set after the prefix length; they are ignored"), pos, path)
+                        self.warn(Code::ImproveIpRange, format!("\"{v}\" has bits set after the prefix length; they are ignored"), pos, path)
                     }
                     Some(c) if c.is_private() && lkey == "aws:sourceip" => self.warn(
-                        "private-ip-with-source-ip",
+                        Code::PrivateIpWithSourceIp,
                         format!("\"{v}\" is a private range; aws:SourceIp holds public addresses (use aws:VpcSourceIp)"),
                         pos,
                         path,
@@ -1396,13 +1437,13 @@ impl Parser<'_> {
                 },
                 Family::Binary => {
                     if crate::values::base64_decode(v).is_none() {
-                        self.warn("invalid-binary-value", format!("\"{v}\" is not base64: it never matches"), pos, path);
+                        self.warn(Code::InvalidBinaryValue, format!("\"{v}\" is not base64: it never matches"), pos, path);
                     }
                 }
                 Family::String | Family::Arn => {
                     if !op.base.is_like() && v.contains(['*', '?']) && !has_variables(v) {
                         self.warn(
-                            "wildcard-without-like-operator",
+                            Code::WildcardWithoutLikeOperator,
                             format!("\"{v}\" contains a wildcard, but {} compares literally; use a Like operator", op.base.name()),
                             pos,
                             path,
@@ -1416,7 +1457,7 @@ impl Parser<'_> {
         // "Null": {"aws:TagKeys": "false"}).
         if op.set.is_none() && multivalued && op.base != crate::policy::BaseOp::Null {
             self.warn(
-                "missing-qualifier",
+                Code::MissingQualifier,
                 format!("\"{key}\" is multivalued: use ForAllValues: or ForAnyValue: (without one the condition never matches)"),
                 km.key_pos,
                 path,
@@ -1424,7 +1465,7 @@ impl Parser<'_> {
         }
         if op.set.is_some() && family == Family::Null {
             self.warn(
-                "null-with-qualifier",
+                Code::NullWithQualifier,
                 "a set qualifier on Null makes the condition constant",
                 km.key_pos,
                 path,
@@ -1434,7 +1475,7 @@ impl Parser<'_> {
             && is_single_valued_global(&lkey)
         {
             self.warn(
-                "forallvalues-with-single-valued-key",
+                Code::ForallvaluesWithSingleValuedKey,
                 format!("ForAllValues with the single-valued key \"{key}\" is true when the key is absent"),
                 km.key_pos,
                 path,

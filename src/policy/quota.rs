@@ -3,7 +3,7 @@
 //! document's kind. These are lint-only: `strict_validation` does not apply to them.
 
 use super::{Effect, Policy, PolicyKind, Version};
-use crate::diag::{Diagnostic, Severity};
+use crate::diag::{Code, Diagnostic, Severity};
 use crate::json::Pos;
 
 /// The size-quota warning for a document of `kind`, if it is over its quota. `aws_managed`:
@@ -30,7 +30,7 @@ pub fn size_warning(
     (count > limit).then(|| {
         Diagnostic::new(
             Severity::Warning,
-            "policy-size-quota",
+            Code::PolicySizeQuota,
             format!("policy is {count} {what}; AWS accepts at most {limit}"),
             file,
             Pos {
@@ -52,7 +52,7 @@ pub fn lint_warnings(policy: &Policy) -> Vec<Diagnostic> {
         out.push(
             Diagnostic::new(
                 Severity::Warning,
-                "old-version",
+                Code::OldVersion,
                 "\"Version\": \"2008-10-17\" treats policy variables such as ${aws:username} as literal text",
                 &policy.file,
                 policy.version_pos,
@@ -67,7 +67,7 @@ pub fn lint_warnings(policy: &Policy) -> Vec<Diagnostic> {
             out.push(
                 Diagnostic::new(
                     Severity::Warning,
-                    "allow-with-notresource",
+                    Code::AllowWithNotresource,
                     "\"Allow\" with \"NotResource\" grants every resource not listed, of every service the actions name",
                     &policy.file,
                     r.pos(0),
@@ -103,7 +103,7 @@ mod tests {
             ParseOptions::default(),
         )
         .unwrap();
-        lint_warnings(&p).iter().map(|d| d.code).collect()
+        lint_warnings(&p).iter().map(|d| d.code.as_str()).collect()
     }
 
     #[test]

@@ -15,53 +15,7 @@ pub mod run;
 pub mod source;
 
 use crate::compile::PolicySet;
-use crate::context::Principal;
-use crate::eval::{Decision, Outcome, Request};
-use crate::scenario::{request_context_at, RequestSpec};
-use event::{EventKind, Mapping, Observed};
 use std::collections::BTreeMap;
-
-/// One event's result.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct EventResult {
-    /// The file it came from.
-    pub file: String,
-    /// Its index in the file (0-based record number).
-    pub index: usize,
-    /// `eventID`.
-    pub event_id: String,
-    /// `eventTime`.
-    pub event_time: String,
-    /// The caller.
-    pub principal: String,
-    /// The inferred credential preset.
-    pub context: &'static str,
-    /// `service:Action`.
-    pub action: String,
-    /// The resource.
-    pub resource: String,
-    /// How exact the mapping is.
-    pub mapping: Mapping,
-    /// Why it is approximate or unmapped.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
-    /// What AWS decided.
-    pub observed: Observed,
-    /// The decision under the current policies.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub baseline: Option<Decision>,
-    /// The decision under the proposed change.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub proposed: Option<Decision>,
-    /// The statements that decided the baseline.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub baseline_statements: Vec<String>,
-    /// The statements that decided the proposed decision.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub proposed_statements: Vec<String>,
-    /// The call was made without MFA.
-    pub without_mfa: bool,
-}
 
 /// A group of events with the same principal and action.
 #[derive(Debug, Clone, Default, serde::Serialize)]
@@ -105,213 +59,29 @@ pub struct Summary {
     pub console_sign_ins_without_mfa: BTreeMap<String, u64>,
 }
 
-/// One request under one policy set (`now` only matters for events without an `eventTime`).
-fn decide(set: &PolicySet, p: &Principal, rs: &RequestSpec, now: i64) -> Outcome {
-    let ctx = request_context_at(set, p, rs, now);
-    let req = Request {
-        principal: p,
-        action: &rs.action,
-        resource: &rs.resource,
-        preset: rs.preset,
+/// Counts one event in a group, keeping the first sample event and deciding statement.
+pub(crate) fn bump(
+    map: &mut BTreeMap<String, Group>,
+    key: &str,
+    event: &str,
+    statement: Option<&str>,
+) {
+    let g = match map.get_mut(key) {
+        Some(g) => g,
+        None => map.entry(key.to_string()).or_default(),
     };
-    set.evaluate(&req, &set.bind(&ctx))
-}
-
-fn labels(set: &PolicySet, o: &Outcome) -> Vec<String> {
-    o.statements
-        .iter()
-        .map(|id| crate::report::statement_ref(set, *id).label)
-        .collect()
-}
-
-fn bump(map: &mut BTreeMap<String, Group>, key: String, event: &str, statement: Option<&String>) {
-    let g = map.entry(key).or_default();
     g.count += 1;
     if g.sample_event.is_empty() {
         g.sample_event = event.to_string();
     }
     if g.statement.is_empty() {
         if let Some(s) = statement {
-            g.statement = s.clone();
+            g.statement = s.to_string();
         }
     }
 }
 
 impl Summary {
-    /// Records one record (a parse error, a sign-in, another event type, or an API call),
-    /// evaluating an API call under `baseline` and, if given, `proposed`; returns the call's
-    /// result record.
-    pub fn record_with(
-        &mut self,
-        baseline: &PolicySet,
-        proposed: Option<&PolicySet>,
-        file: &str,
-        index: usize,
-        record: Result<&serde_json::Value, &str>,
-    ) -> Option<EventResult> {
-        self.record_sets(Ok((baseline, proposed)), file, index, record)
-    }
-
-    /// [`Summary::record_with`], where the policy sets may be unavailable for this caller (a
-    /// principal an account export does not hold): the call is then unmapped with that reason.
-    ///
-    /// Kept whole: one event through the pipeline (map, evaluate, model check, MFA view, change),
-    /// every step feeding the summary.
-    pub fn record_sets(
-        &mut self,
-        sets: Result<(&PolicySet, Option<&PolicySet>), String>,
-        file: &str,
-        index: usize,
-        record: Result<&serde_json::Value, &str>,
-    ) -> Option<EventResult> {
-        self.events += 1;
-        let v = match record {
-            Ok(v) => v,
-            Err(_) => {
-                self.errors += 1;
-                return None;
-            }
-        };
-        let kind = match event::map_event(v) {
-            Ok(k) => k,
-            Err(_) => {
-                self.errors += 1;
-                return None;
-            }
-        };
-        let e = match kind {
-            EventKind::Other(t) => {
-                *self.skipped.entry(t).or_default() += 1;
-                return None;
-            }
-            EventKind::SignIn {
-                principal,
-                mfa_used,
-                success,
-            } => {
-                if success && !mfa_used {
-                    *self
-                        .console_sign_ins_without_mfa
-                        .entry(principal)
-                        .or_default() += 1;
-                }
-                *self.skipped.entry("AwsConsoleSignIn".into()).or_default() += 1;
-                return None;
-            }
-            EventKind::Call(e) => e,
-        };
-        let mut r = EventResult {
-            file: file.to_string(),
-            index,
-            event_id: e.event_id.clone(),
-            event_time: e.event_time.clone(),
-            principal: e.principal_label.clone(),
-            context: e.preset.name(),
-            action: e.action.clone(),
-            resource: e.resource.clone(),
-            mapping: e.mapping,
-            reason: e.reason.clone(),
-            observed: e.observed,
-            baseline: None,
-            proposed: None,
-            baseline_statements: Vec::new(),
-            proposed_statements: Vec::new(),
-            without_mfa: e.without_mfa,
-        };
-        let Some(principal) = e
-            .principal
-            .as_ref()
-            .filter(|_| e.mapping != Mapping::Unmapped)
-        else {
-            *self
-                .unmapped
-                .entry(e.reason.clone().unwrap_or_else(|| "unknown".into()))
-                .or_default() += 1;
-            return Some(r);
-        };
-        let (baseline, proposed) = match sets {
-            Ok(s) => s,
-            Err(why) => {
-                r.mapping = Mapping::Unmapped;
-                r.reason = Some(why.clone());
-                *self.unmapped.entry(why).or_default() += 1;
-                return Some(r);
-            }
-        };
-        match e.mapping {
-            Mapping::Exact => self.exact += 1,
-            _ => self.approximate += 1,
-        }
-        // The request is built once and decided under the baseline and the proposed set.
-        let rs = RequestSpec {
-            action: e.action.clone(),
-            resource: e.resource.clone(),
-            preset: e.preset,
-            keys: e.keys.clone(),
-        };
-        let now = crate::scenario::now_secs();
-        let base = decide(baseline, principal, &rs, now);
-        r.baseline = Some(base.decision);
-        r.baseline_statements = labels(baseline, &base);
-        // Group role sessions by role: build-812 and build-813 are the same automation.
-        let who_group = match e.principal_label.find(":assumed-role/") {
-            Some(i) => {
-                let rest = &e.principal_label[i + ":assumed-role/".len()..];
-                let role = rest.split('/').next().unwrap_or(rest);
-                format!("{}:assumed-role/{role}/*", &e.principal_label[..i])
-            }
-            None => e.principal_label.clone(),
-        };
-        let key = format!("{who_group} {}", e.action);
-        // Model check: does the baseline agree with what AWS decided?
-        match (e.observed, base.decision == Decision::Allowed) {
-            (Observed::Allowed, false) => bump(
-                &mut self.model_denies_observed_allowed,
-                key.clone(),
-                &e.event_id,
-                r.baseline_statements.first(),
-            ),
-            (Observed::Denied, true) => bump(
-                &mut self.model_allows_observed_denied,
-                key.clone(),
-                &e.event_id,
-                r.baseline_statements.first(),
-            ),
-            _ => {}
-        }
-        let who = format!("{who_group} ({})", e.preset.name());
-        if e.without_mfa && e.observed != Observed::Denied {
-            *self.without_mfa.entry(who.clone()).or_default() += 1;
-        }
-        if let Some(set) = proposed {
-            let prop = decide(set, principal, &rs, now);
-            r.proposed = Some(prop.decision);
-            r.proposed_statements = labels(set, &prop);
-            let was = base.decision == Decision::Allowed;
-            let will = prop.decision == Decision::Allowed;
-            // Breakage is what works today: allowed by the baseline and not denied by AWS.
-            if was && !will && e.observed != Observed::Denied {
-                bump(
-                    &mut self.breakage,
-                    key.clone(),
-                    &e.event_id,
-                    r.proposed_statements.first(),
-                );
-                if e.without_mfa {
-                    *self.without_mfa_stopped.entry(who).or_default() += 1;
-                }
-            } else if !was && will {
-                bump(
-                    &mut self.new_access,
-                    key,
-                    &e.event_id,
-                    r.proposed_statements.first(),
-                );
-            }
-        }
-        Some(r)
-    }
-
     /// Adds another part's counts (the part that read later records goes second, so sample
     /// events stay the first seen).
     pub fn merge(&mut self, o: Summary) {

@@ -6,14 +6,33 @@
 //! (directory symlinks are not followed). A JSON file that is not CloudTrail is an error naming
 //! it; a malformed record or line is an error record and the run goes on; a truncated gzip file
 //! keeps the records read before the damage and is reported.
+//!
+//! Memory: JSON Lines are streamed, a bounded buffer at a time (a line longer than
+//! [`MAX_LINE_BYTES`] is an error record, skipped without being held); a JSON document (a
+//! `Records` file, an array, one event) is held whole while its records are handed on, one file
+//! at a time. Records go to the evaluating threads in [`Chunk`]s of at most [`CHUNK_RECORDS`]
+//! records, a few chunks in flight.
 
 use crate::diag::InputError;
-use serde_json::Value;
+use serde::de::{self, Deserializer, IgnoredAny, SeqAccess, Visitor};
+use serde::Deserialize;
+use serde_json::value::RawValue;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::SyncSender;
+use std::sync::Arc;
 
-/// The most a single input file may hold once decompressed.
+/// The most a single JSON document (not JSON Lines) may hold once decompressed.
 pub const MAX_FILE_BYTES: u64 = 2 << 30;
+
+/// The longest line of JSON Lines read; a longer one is an error record.
+pub const MAX_LINE_BYTES: usize = 16 * 1024 * 1024;
+
+/// Records per chunk handed to the evaluating threads.
+pub const CHUNK_RECORDS: usize = 8192;
+
+/// Bytes of record text per chunk (a chunk is handed on when either limit is reached).
+pub const CHUNK_BYTES: usize = 8 << 20;
 
 /// Lists the input files under `paths` (directories recursively, sorted).
 pub fn input_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, InputError> {
@@ -44,91 +63,506 @@ pub fn input_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, InputError> {
     Ok(out)
 }
 
-/// Reads one file's bytes, decompressing gzip. A truncated or damaged gzip stream returns the
-/// bytes before the damage and the error.
-pub fn read_file(path: &Path) -> Result<(Vec<u8>, Option<String>), InputError> {
-    let shown = path.display().to_string();
-    let raw = crate::io::read_bytes(path, MAX_FILE_BYTES)?;
-    if raw.len() < 2 || raw[0] != 0x1f || raw[1] != 0x8b {
-        return Ok((raw, None));
+/// One record of a chunk: where its text is, and where it came from.
+#[derive(Debug, Clone)]
+pub struct Span {
+    /// Index into [`Chunk::files`].
+    pub file: u32,
+    /// The record's index in its file (0-based).
+    pub index: usize,
+    /// Byte range of its text in [`Chunk::text`].
+    pub start: usize,
+    /// End of the range.
+    pub end: usize,
+    /// Its 1-based line for JSON Lines (0 for a record of a document).
+    pub line: usize,
+    /// The reader's error for a line that could not be held (too long, not UTF-8).
+    pub bad: Option<Box<str>>,
+}
+
+/// Records handed to the evaluating threads together.
+#[derive(Debug, Default)]
+pub struct Chunk {
+    /// The files the records come from, as shown.
+    pub files: Vec<Arc<str>>,
+    /// The records' text, one after the other (UTF-8 is checked by whoever evaluates them).
+    pub text: Vec<u8>,
+    /// The records, in input order.
+    pub spans: Vec<Span>,
+}
+
+/// What the reading thread hands on, in input order.
+#[derive(Debug)]
+pub enum Msg {
+    /// Records to evaluate.
+    Chunk(Chunk),
+    /// A file was damaged (a truncated gzip stream): the records before the damage were sent.
+    Damaged(String),
+    /// A file cannot be read at all: the run stops here (the records before it were sent).
+    Fatal(InputError),
+}
+
+/// Fills chunks and hands them on.
+struct Chunker<'t> {
+    cur: Chunk,
+    tx: &'t SyncSender<Msg>,
+}
+
+impl Chunker<'_> {
+    /// Starts the records of a file.
+    fn file(&mut self, shown: &str) -> u32 {
+        if self.cur.files.last().map(|f| &**f) != Some(shown) {
+            self.cur.files.push(Arc::from(shown));
+        }
+        (self.cur.files.len() - 1) as u32
     }
-    let mut out = Vec::new();
-    let mut dec = flate2::read::MultiGzDecoder::new(&raw[..]).take(MAX_FILE_BYTES + 1);
-    match dec.read_to_end(&mut out) {
-        Ok(_) if out.len() as u64 > MAX_FILE_BYTES => Err(InputError::whole(&shown, format!("decompresses to more than {MAX_FILE_BYTES} bytes"))),
-        Ok(_) => Ok((out, None)),
-        Err(e) => Ok((out, Some(format!("{shown}: the gzip data is truncated or damaged ({e}); the records before it were read")))),
+
+    /// Adds a record; `false` when the receiving side has gone.
+    fn push(&mut self, shown: &str, index: usize, line: usize, text: Result<&str, String>) -> bool {
+        let file = self.file(shown);
+        let start = self.cur.text.len();
+        let bad = match text {
+            Ok(t) => {
+                self.cur.text.extend_from_slice(t.as_bytes());
+                None
+            }
+            Err(e) => Some(e.into_boxed_str()),
+        };
+        self.cur.spans.push(Span {
+            file,
+            index,
+            start,
+            end: self.cur.text.len(),
+            line,
+            bad,
+        });
+        if self.cur.spans.len() >= CHUNK_RECORDS || self.cur.text.len() >= CHUNK_BYTES {
+            return self.flush();
+        }
+        true
+    }
+
+    /// Hands on the records gathered so far; `false` when the receiving side has gone.
+    fn flush(&mut self) -> bool {
+        if self.cur.spans.is_empty() {
+            return true;
+        }
+        let c = std::mem::take(&mut self.cur);
+        self.tx.send(Msg::Chunk(c)).is_ok()
+    }
+
+    /// Hands on the records before `at` in the text; what follows (a partial line) starts the
+    /// next chunk.
+    fn cut(&mut self, at: usize, shown: &str) -> bool {
+        let mut next = Chunk {
+            files: vec![Arc::from(shown)],
+            text: Vec::with_capacity(CHUNK_BYTES + (2 << 20)),
+            spans: Vec::with_capacity(CHUNK_RECORDS),
+        };
+        next.text.extend_from_slice(&self.cur.text[at..]);
+        self.cur.text.truncate(at);
+        let done = std::mem::replace(&mut self.cur, next);
+        done.spans.is_empty() || self.tx.send(Msg::Chunk(done)).is_ok()
+    }
+
+    fn send(&mut self, m: Msg) -> bool {
+        self.flush() && self.tx.send(m).is_ok()
     }
 }
 
-/// The records of one file: a whole document's events, or JSON Lines parsed one line at a time
-/// (so memory holds one event, not the file's worth of parsed events).
-pub enum Records<'a> {
-    /// A log file, an array or one event.
-    Doc(std::vec::IntoIter<Value>),
-    /// JSON Lines: the remaining text and the next line number.
-    Lines(std::iter::Enumerate<std::str::Lines<'a>>),
+/// The reading thread: every file's records, in order, then nothing (a fatal error stops it).
+pub fn read_all(files: &[PathBuf], tx: &SyncSender<Msg>) {
+    let mut c = Chunker {
+        cur: Chunk::default(),
+        tx,
+    };
+    for f in files {
+        let shown = f.display().to_string();
+        match read_one(f, &shown, &mut c) {
+            Ok(Some(damage)) => {
+                if !c.send(Msg::Damaged(damage)) {
+                    return;
+                }
+            }
+            Ok(None) => {}
+            Err(Stop::Gone) => return,
+            Err(Stop::Input(e)) => {
+                c.send(Msg::Fatal(e));
+                return;
+            }
+        }
+    }
+    c.flush();
 }
 
-/// One record before parsing: JSON Lines are parsed by whoever evaluates them (in parallel).
-pub enum RawRecord<'a> {
-    /// Already parsed (from a whole document).
-    Parsed(Value),
-    /// One line of JSON Lines and its 1-based number.
-    Line(usize, &'a str),
+/// Why reading stopped early.
+enum Stop {
+    /// The receiving side has gone (it stopped on an error).
+    Gone,
+    /// The file cannot be read.
+    Input(InputError),
 }
 
-impl RawRecord<'_> {
-    /// The record's JSON, or why it is not JSON.
-    pub fn parse(self) -> Result<Value, String> {
-        match self {
-            RawRecord::Parsed(v) => Ok(v),
-            RawRecord::Line(n, l) => {
-                serde_json::from_str::<Value>(l).map_err(|e| format!("line {n}: {e}"))
+impl From<InputError> for Stop {
+    fn from(e: InputError) -> Stop {
+        Stop::Input(e)
+    }
+}
+
+/// A byte source that remembers a gzip stream's damage instead of failing.
+struct Source {
+    inner: Box<dyn Read + Send>,
+    gzip: bool,
+    shown: String,
+    damage: Option<String>,
+}
+
+impl Source {
+    /// Reads into `buf`; 0 at the end (or at a gzip stream's damage, then remembered).
+    fn fill(&mut self, buf: &mut [u8]) -> Result<usize, InputError> {
+        if self.damage.is_some() {
+            return Ok(0);
+        }
+        loop {
+            match self.inner.read(buf) {
+                Ok(n) => return Ok(n),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) if self.gzip => {
+                    self.damage = Some(format!(
+                        "{}: the gzip data is truncated or damaged ({e}); the records before it were read",
+                        self.shown
+                    ));
+                    return Ok(0);
+                }
+                Err(e) => {
+                    return Err(InputError::whole(
+                        &self.shown,
+                        crate::io::read::read_error(&e),
+                    ))
+                }
             }
         }
     }
 }
 
-impl<'a> Records<'a> {
-    /// The next record, unparsed.
-    pub fn next_raw(&mut self) -> Option<RawRecord<'a>> {
-        match self {
-            Records::Doc(it) => it.next().map(RawRecord::Parsed),
-            Records::Lines(it) => loop {
-                let (n, line) = it.next()?;
-                let l = line.trim();
-                if !l.is_empty() {
-                    return Some(RawRecord::Line(n + 1, l));
-                }
-            },
+impl Source {
+    /// Appends up to `max` bytes to `v` (no zero-filling); 0 at the end or at the damage.
+    fn fill_vec(&mut self, v: &mut Vec<u8>, max: usize) -> Result<usize, InputError> {
+        if self.damage.is_some() {
+            return Ok(0);
+        }
+        let before = v.len();
+        match (&mut self.inner).take(max as u64).read_to_end(v) {
+            Ok(n) => Ok(n),
+            Err(e) if self.gzip => {
+                self.damage = Some(format!(
+                    "{}: the gzip data is truncated or damaged ({e}); the records before it were read",
+                    self.shown
+                ));
+                Ok(v.len() - before)
+            }
+            Err(e) => Err(InputError::whole(
+                &self.shown,
+                crate::io::read::read_error(&e),
+            )),
         }
     }
 }
 
-impl Iterator for Records<'_> {
-    type Item = Result<Value, String>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        match self {
-            Records::Doc(it) => it.next().map(Ok),
-            Records::Lines(it) => loop {
-                let (n, line) = it.next()?;
-                let l = line.trim();
-                if !l.is_empty() {
-                    return Some(
-                        serde_json::from_str::<Value>(l)
-                            .map_err(|e| format!("line {}: {e}", n + 1)),
-                    );
-                }
-            },
+/// Opens a file, decompressing gzip (recognised by its magic bytes).
+fn open(path: &Path, shown: &str) -> Result<Source, InputError> {
+    let mut r = crate::io::read::open_read(path)?;
+    let mut magic = [0u8; 2];
+    let mut got = 0;
+    while got < 2 {
+        match r.read(&mut magic[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(InputError::whole(shown, crate::io::read::read_error(&e))),
         }
+    }
+    let head = std::io::Cursor::new(magic[..got].to_vec());
+    let joined = head.chain(r);
+    let gzip = got == 2 && magic == [0x1f, 0x8b];
+    let inner: Box<dyn Read + Send> = if gzip {
+        Box::new(flate2::read::MultiGzDecoder::new(
+            std::io::BufReader::with_capacity(256 * 1024, joined),
+        ))
+    } else {
+        Box::new(joined)
+    };
+    Ok(Source {
+        inner,
+        gzip,
+        shown: shown.to_string(),
+        damage: None,
+    })
+}
+
+/// Whitespace as `str::trim` sees it, for the ASCII bytes that matter here.
+fn is_ws(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c)
+}
+
+/// Where the text starts once byte-order marks and whitespace are skipped.
+fn content_start(buf: &[u8]) -> usize {
+    let mut i = 0;
+    while buf[i..].starts_with("\u{feff}".as_bytes()) {
+        i += 3;
+    }
+    while i < buf.len() && is_ws(buf[i]) {
+        i += 1;
+    }
+    i
+}
+
+/// Reads one file into the chunker: JSON Lines streamed, a document whole. Returns the file's
+/// damage (a truncated gzip stream), if any.
+fn read_one(path: &Path, shown: &str, c: &mut Chunker<'_>) -> Result<Option<String>, Stop> {
+    let mut src = open(path, shown)?;
+    let mut buf: Vec<u8> = Vec::with_capacity(1 << 20);
+    // Read until the first line is whole and something follows it (JSON Lines), or to the end.
+    let mut block = vec![0u8; 1 << 20];
+    let lines_at = loop {
+        let start = content_start(&buf);
+        if let Some(nl) = memchr::memchr(b'\n', &buf[start..]).map(|i| start + i) {
+            if buf[nl..].iter().any(|&b| !is_ws(b)) {
+                let first = std::str::from_utf8(&buf[start..nl]).map(str::trim);
+                let is_json = first.is_ok_and(|f| serde_json::from_str::<IgnoredAny>(f).is_ok());
+                break is_json.then_some(start);
+            }
+        }
+        if buf.len() > MAX_LINE_BYTES && memchr::memchr(b'\n', &buf).is_none() {
+            break None;
+        }
+        let n = src.fill(&mut block)?;
+        if n == 0 {
+            break None;
+        }
+        buf.extend_from_slice(&block[..n]);
+    };
+    if let Some(start) = lines_at {
+        buf.drain(..start);
+        drop(block);
+        stream_lines(&mut src, buf, shown, c)?;
+        return Ok(src.damage);
+    }
+    // A whole document: the rest of the file, within the limit.
+    loop {
+        if buf.len() as u64 > MAX_FILE_BYTES {
+            let msg = if src.gzip {
+                format!("decompresses to more than {MAX_FILE_BYTES} bytes")
+            } else {
+                format!("input is larger than the limit of {MAX_FILE_BYTES} bytes")
+            };
+            return Err(InputError::whole(shown, msg).into());
+        }
+        let n = src.fill(&mut block)?;
+        if n == 0 {
+            break;
+        }
+        buf.extend_from_slice(&block[..n]);
+    }
+    drop(block);
+    document(&buf, shown, c)?;
+    Ok(src.damage)
+}
+
+/// Streams JSON Lines: `head` starts at line 1; the rest comes from `src`. The file is read
+/// straight into the chunk's text and cut into lines there (no copy but a partial last line).
+fn stream_lines(
+    src: &mut Source,
+    head: Vec<u8>,
+    shown: &str,
+    c: &mut Chunker<'_>,
+) -> Result<(), Stop> {
+    let mut file = c.file(shown);
+    let mut pos = c.cur.text.len();
+    c.cur.text.extend_from_slice(&head);
+    drop(head);
+    let mut line = 0usize;
+    let mut index = 0usize;
+    // Bytes of an over-long line being skipped (it is not held).
+    let mut skipping: Option<usize> = None;
+    loop {
+        // Every whole line read so far.
+        while let Some(nl) = memchr::memchr(b'\n', &c.cur.text[pos..]).map(|i| pos + i) {
+            line += 1;
+            if let Some(len) = skipping.take() {
+                let msg = too_long(line, len + (nl - pos));
+                c.cur.spans.push(bad_span(file, index, pos, line, msg));
+                index += 1;
+            } else if let Some((a, b)) = non_blank(&c.cur.text[pos..nl]) {
+                c.cur.spans.push(Span {
+                    file,
+                    index,
+                    start: pos + a,
+                    end: pos + b,
+                    line,
+                    bad: None,
+                });
+                index += 1;
+            }
+            pos = nl + 1;
+        }
+        // A full chunk goes on; the partial line starts the next one.
+        if c.cur.spans.len() >= CHUNK_RECORDS || pos >= CHUNK_BYTES {
+            if !c.cut(pos, shown) {
+                return Err(Stop::Gone);
+            }
+            file = 0;
+            pos = 0;
+        }
+        // An over-long partial line is dropped and only counted.
+        if c.cur.text.len() - pos > MAX_LINE_BYTES {
+            *skipping.get_or_insert(0) += c.cur.text.len() - pos;
+            c.cur.text.truncate(pos);
+        }
+        if src.fill_vec(&mut c.cur.text, 1 << 20)? == 0 {
+            break;
+        }
+    }
+    // The last line, without a line break.
+    let end = c.cur.text.len();
+    if let Some(len) = skipping {
+        line += 1;
+        c.cur.spans.push(bad_span(
+            file,
+            index,
+            pos,
+            line,
+            too_long(line, len + end - pos),
+        ));
+    } else if let Some((a, b)) = non_blank(&c.cur.text[pos..end]) {
+        c.cur.spans.push(Span {
+            file,
+            index,
+            start: pos + a,
+            end: pos + b,
+            line: line + 1,
+            bad: None,
+        });
+    }
+    Ok(())
+}
+
+fn bad_span(file: u32, index: usize, at: usize, line: usize, msg: String) -> Span {
+    Span {
+        file,
+        index,
+        start: at,
+        end: at,
+        line,
+        bad: Some(msg.into_boxed_str()),
     }
 }
 
-/// Splits a file's text into records: `Err(message)` for a record that is not valid JSON. A
-/// JSON document that is not CloudTrail is an error naming the file.
-pub fn records<'a>(bytes: &'a [u8], shown: &str) -> Result<Records<'a>, InputError> {
+/// The line without surrounding whitespace as `str::trim` sees it, or `None` for a blank line.
+fn non_blank(raw: &[u8]) -> Option<(usize, usize)> {
+    let a = raw.iter().position(|&b| !is_ws(b))?;
+    let b = raw.len() - raw.iter().rev().position(|&b| !is_ws(b)).unwrap_or(0);
+    // Other Unicode whitespace at an end: only `str::trim` can tell.
+    if raw[a] >= 0x80 || raw[b - 1] >= 0x80 {
+        if let Ok(t) = std::str::from_utf8(&raw[a..b]) {
+            if t.trim().is_empty() {
+                return None;
+            }
+        }
+    }
+    Some((a, b))
+}
+
+fn too_long(line: usize, len: usize) -> String {
+    format!("line {line}: the line is longer than {MAX_LINE_BYTES} bytes ({len})")
+}
+
+/// One line of JSON Lines (without its `\n`): blank lines are skipped (but counted).
+fn one_line(
+    raw: &[u8],
+    shown: &str,
+    line: &mut usize,
+    index: &mut usize,
+    c: &mut Chunker<'_>,
+) -> bool {
+    *line += 1;
+    let text = match std::str::from_utf8(raw) {
+        Ok(t) => Ok(t.trim()),
+        Err(e) => Err(format!(
+            "line {}: not UTF-8 text (at byte {})",
+            *line,
+            e.valid_up_to()
+        )),
+    };
+    if text == Ok("") {
+        return true;
+    }
+    let ok = c.push(shown, *index, *line, text);
+    *index += 1;
+    ok
+}
+
+/// `"Records"`: the list of events, or something else.
+enum RecordsField<'a> {
+    List(Vec<&'a RawValue>),
+    NotList,
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for RecordsField<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = RecordsField<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut s: A) -> Result<Self::Value, A::Error> {
+                let mut v = Vec::new();
+                while let Some(r) = s.next_element::<&'de RawValue>()? {
+                    v.push(r);
+                }
+                Ok(RecordsField::List(v))
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, mut m: A) -> Result<Self::Value, A::Error> {
+                while m.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(RecordsField::NotList)
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(RecordsField::NotList)
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(RecordsField::NotList)
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(RecordsField::NotList)
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(RecordsField::NotList)
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+                Ok(RecordsField::NotList)
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(RecordsField::NotList)
+            }
+        }
+        d.deserialize_any(V(std::marker::PhantomData))
+    }
+}
+
+/// The top of a JSON document that is an object: a log file, or one event.
+#[derive(Deserialize)]
+struct TopObject<'a> {
+    #[serde(rename = "Records", borrow, default)]
+    records: Option<RecordsField<'a>>,
+    #[serde(rename = "eventVersion", default)]
+    event_version: Option<IgnoredAny>,
+    #[serde(rename = "eventName", default)]
+    event_name: Option<IgnoredAny>,
+}
+
+/// The records of a whole document (or JSON Lines whose first line is damaged).
+fn document(bytes: &[u8], shown: &str, c: &mut Chunker<'_>) -> Result<(), Stop> {
     let text = std::str::from_utf8(bytes).map_err(|e| {
         InputError::whole(
             shown,
@@ -137,46 +571,120 @@ pub fn records<'a>(bytes: &'a [u8], shown: &str) -> Result<Records<'a>, InputErr
     })?;
     let trimmed = text.trim_start_matches('\u{feff}').trim();
     if trimmed.is_empty() {
-        return Ok(Records::Doc(Vec::new().into_iter()));
+        return Ok(());
     }
-    // JSON Lines when the first line is a complete object and more lines follow.
     let first = trimmed.lines().next().unwrap_or("");
     let multi_line = trimmed.len() > first.len();
-    if multi_line && serde_json::from_str::<serde::de::IgnoredAny>(first.trim()).is_ok() {
-        return Ok(Records::Lines(trimmed.lines().enumerate()));
-    }
-    // A whole document: a log file, an array, or one event.
-    let v: Value = match serde_json::from_str(trimmed) {
-        Ok(v) => v,
+    let not_cloudtrail = || -> Stop {
+        InputError::whole(
+            shown,
+            "this JSON file is not CloudTrail: expected {\"Records\": [...]} as delivered to S3, an event, or JSON Lines of events",
+        )
+        .into()
+    };
+    // One pass over the document: the events stay text, each parsed by whoever evaluates it.
+    let items: Result<Vec<&RawValue>, serde_json::Error> = match trimmed.as_bytes()[0] {
+        b'[' => serde_json::from_str::<Vec<&RawValue>>(trimmed),
+        b'{' => match serde_json::from_str::<TopObject>(trimmed) {
+            Ok(TopObject {
+                records: Some(RecordsField::List(items)),
+                ..
+            }) => Ok(items),
+            Ok(TopObject {
+                records: Some(RecordsField::NotList),
+                ..
+            }) => {
+                return Err(InputError::whole(
+                    shown,
+                    "\"Records\" must be a list of CloudTrail events",
+                )
+                .into())
+            }
+            Ok(TopObject {
+                event_version,
+                event_name,
+                ..
+            }) => {
+                if event_version.is_none() && event_name.is_none() {
+                    return Err(not_cloudtrail());
+                }
+                return push_all(c, shown, &[trimmed]);
+            }
+            // A key given twice, or not JSON at all: what `Value` says decides.
+            Err(e) => match serde_json::from_str::<serde_json::Value>(trimmed) {
+                Ok(v) => return value_document(v, shown, c),
+                Err(_) => Err(e),
+            },
+        },
+        _ => serde_json::from_str::<IgnoredAny>(trimmed).map(|_| Vec::new()),
+    };
+    match items {
+        Ok(items) if matches!(trimmed.as_bytes()[0], b'[' | b'{') => {
+            let texts: Vec<&str> = items.iter().map(|r| r.get()).collect();
+            push_all(c, shown, &texts)
+        }
+        Ok(_) => Err(not_cloudtrail()),
         // Several lines that are not one document: JSON Lines whose first line is damaged
         // (each bad line becomes an error record).
         Err(_)
             if multi_line
                 && trimmed
                     .lines()
-                    .any(|l| serde_json::from_str::<serde::de::IgnoredAny>(l.trim()).is_ok()) =>
+                    .any(|l| serde_json::from_str::<IgnoredAny>(l.trim()).is_ok()) =>
         {
-            return Ok(Records::Lines(trimmed.lines().enumerate()));
+            let mut line = 0;
+            let mut index = 0;
+            for l in trimmed.split('\n') {
+                if !one_line(l.as_bytes(), shown, &mut line, &mut index, c) {
+                    return Err(Stop::Gone);
+                }
+            }
+            Ok(())
         }
-        Err(e) => {
-            return Err(InputError::whole(
-                shown,
-                format!("neither a JSON document nor JSON Lines ({e}): not CloudTrail"),
-            ))
-        }
-    };
-    match v {
+        Err(e) => Err(InputError::whole(
+            shown,
+            format!("neither a JSON document nor JSON Lines ({e}): not CloudTrail"),
+        )
+        .into()),
+    }
+}
+
+/// A document the one-pass reader refused but `Value` reads (a key given twice: the last one
+/// wins, as before).
+fn value_document(v: serde_json::Value, shown: &str, c: &mut Chunker<'_>) -> Result<(), Stop> {
+    use serde_json::Value;
+    let items = match v {
         Value::Object(mut o) if o.contains_key("Records") => match o.remove("Records") {
-            Some(Value::Array(items)) => Ok(Records::Doc(items.into_iter())),
-            _ => Err(InputError::whole(shown, "\"Records\" must be a list of CloudTrail events")),
+            Some(Value::Array(items)) => items,
+            _ => {
+                return Err(InputError::whole(
+                    shown,
+                    "\"Records\" must be a list of CloudTrail events",
+                )
+                .into())
+            }
         },
         Value::Object(ref o) if o.contains_key("eventVersion") || o.contains_key("eventName") => {
-            Ok(Records::Doc(vec![v].into_iter()))
+            vec![v]
         }
-        Value::Array(items) => Ok(Records::Doc(items.into_iter())),
-        _ => Err(InputError::whole(
-            shown,
-            "this JSON file is not CloudTrail: expected {\"Records\": [...]} as delivered to S3, an event, or JSON Lines of events",
-        )),
+        _ => {
+            return Err(InputError::whole(
+                shown,
+                "this JSON file is not CloudTrail: expected {\"Records\": [...]} as delivered to S3, an event, or JSON Lines of events",
+            )
+            .into())
+        }
+    };
+    let texts: Vec<String> = items.iter().map(|v| v.to_string()).collect();
+    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    push_all(c, shown, &refs)
+}
+
+fn push_all(c: &mut Chunker<'_>, shown: &str, texts: &[&str]) -> Result<(), Stop> {
+    for (i, t) in texts.iter().enumerate() {
+        if !c.push(shown, i, 0, Ok(t)) {
+            return Err(Stop::Gone);
+        }
     }
+    Ok(())
 }

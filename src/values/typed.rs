@@ -15,6 +15,9 @@ pub fn parse_number(s: &str) -> Option<f64> {
 /// Parses a date: W3C ISO 8601 profile (`YYYY`, `YYYY-MM`, `YYYY-MM-DD`, `YYYY-MM-DDThh:mm[:ss[.s]]TZD`)
 /// or epoch seconds. Returns nanoseconds since the Unix epoch.
 pub fn parse_date(s: &str) -> Option<i128> {
+    if let Some(ns) = plain_utc(s.as_bytes()) {
+        return Some(ns);
+    }
     let t = s.trim();
     if t.is_empty() {
         return None;
@@ -122,6 +125,34 @@ pub fn parse_date(s: &str) -> Option<i128> {
     Some(secs as i128 * 1_000_000_000 + nanos as i128)
 }
 
+/// The commonest form, `YYYY-MM-DDThh:mm:ssZ` exactly (what logs carry), read without the
+/// general parser's steps; `None` for anything else, which the general parser then reads
+/// (it gives the same value for this form).
+#[inline]
+fn plain_utc(b: &[u8]) -> Option<i128> {
+    let b: &[u8; 20] = b.try_into().ok()?;
+    let d = |i: usize| -> Option<i64> {
+        let (x, y) = (b[i].wrapping_sub(b'0'), b[i + 1].wrapping_sub(b'0'));
+        (x < 10 && y < 10).then_some((x * 10 + y) as i64)
+    };
+    let seps = b[4] == b'-'
+        && b[7] == b'-'
+        && matches!(b[10], b'T' | b't' | b' ')
+        && b[13] == b':'
+        && b[16] == b':'
+        && matches!(b[19], b'Z' | b'z');
+    if !seps {
+        return None;
+    }
+    let year = d(0)? * 100 + d(2)?;
+    let (month, day, hh, mm, ss) = (d(5)?, d(8)?, d(11)?, d(14)?, d(17)?);
+    if hh > 24 || mm > 59 || ss > 60 || !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+        return None;
+    }
+    let secs = days_from_civil(year, month, day) * 86_400 + hh * 3600 + mm * 60 + ss;
+    Some(secs as i128 * 1_000_000_000)
+}
+
 /// Days since 1970-01-01 (proleptic Gregorian), after Howard Hinnant's algorithm.
 fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
@@ -135,6 +166,14 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
 
 /// Formats epoch seconds as `YYYY-MM-DDThh:mm:ssZ`.
 pub fn format_date(epoch_secs: i64) -> String {
+    let mut s = String::with_capacity(20);
+    write_date(epoch_secs, &mut s);
+    s
+}
+
+/// Appends [`format_date`]'s text to `out` without allocating (the bulk path formats a date
+/// per line).
+pub fn write_date(epoch_secs: i64, out: &mut String) {
     let days = epoch_secs.div_euclid(86_400);
     let sod = epoch_secs.rem_euclid(86_400);
     let z = days + 719_468;
@@ -147,12 +186,23 @@ pub fn format_date(epoch_secs: i64) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = if m <= 2 { y + 1 } else { y };
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        sod / 3600,
-        (sod % 3600) / 60,
-        sod % 60
-    )
+    let (hh, mm, ss) = (sod / 3600, (sod % 3600) / 60, sod % 60);
+    if !(0..=9999).contains(&y) {
+        // Years of other widths (and signs) as the formatter pads them.
+        use std::fmt::Write as _;
+        let _ = write!(out, "{y:04}-{m:02}-{d:02}T{hh:02}:{mm:02}:{ss:02}Z");
+        return;
+    }
+    // Every field is in range here: two (four) ASCII digits each.
+    let two = |v: i64| [b'0' + (v / 10) as u8, b'0' + (v % 10) as u8];
+    let (y1, y2) = (two(y / 100), two(y % 100));
+    let (m, d, hh, mm, ss) = (two(m), two(d), two(hh), two(mm), two(ss));
+    let b = [
+        y1[0], y1[1], y2[0], y2[1], b'-', m[0], m[1], b'-', d[0], d[1], b'T', hh[0], hh[1], b':',
+        mm[0], mm[1], b':', ss[0], ss[1], b'Z',
+    ];
+    // ASCII digits and separators only.
+    out.push_str(std::str::from_utf8(&b).unwrap_or_default());
 }
 
 /// An IPv4 or IPv6 range.
@@ -261,6 +311,65 @@ mod tests {
         assert_eq!(parse_date("yesterday"), None);
         assert_eq!(parse_date("2020-13-01"), None);
         assert_eq!(format_date(1_577_836_800), "2020-01-01T00:00:00Z");
+        // The plain UTC form's shortcut agrees with the general reader.
+        for t in [
+            "2025-12-01T00:00:06Z",
+            "2025-12-01t23:59:60z",
+            "2025-12-01 24:00:00Z",
+            "0000-01-01T00:00:00Z",
+            "9999-12-31T23:59:59Z",
+            "2025-02-31T00:00:00Z",
+            "2025-13-01T00:00:00Z",
+            "2025-00-01T00:00:00Z",
+            "2025-12-00T00:00:00Z",
+            "2025-12-01T25:00:00Z",
+            "2025-12-01T00:60:00Z",
+            "2025-12-01T00:00:61Z",
+            "2025-12-01T00:00:0aZ",
+            "2025-12-01X00:00:00Z",
+            "2025-12-01T00:00:00+",
+        ] {
+            let general = {
+                // The general reader, bypassing the shortcut: the same text with a space
+                // after it (trimmed) is never the 20-byte form.
+                parse_date(&format!("{t} "))
+            };
+            assert_eq!(parse_date(t), general, "{t}");
+        }
+        // The digit writer agrees with the formatter everywhere, odd years included.
+        for t in [
+            0i64,
+            -1,
+            86_399,
+            951_782_400,
+            1_764_547_199,
+            253_402_300_799,
+            253_402_300_800,
+            -62_167_219_200,
+            -62_167_219_201,
+            -99_999_999_999,
+        ] {
+            let want = {
+                // The formatter-based version this replaced.
+                let (days, sod) = (t.div_euclid(86_400), t.rem_euclid(86_400));
+                let z = days + 719_468;
+                let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
+                let doe = z - era * 146_097;
+                let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+                let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+                let mp = (5 * doy + 2) / 153;
+                let d = doy - (153 * mp + 2) / 5 + 1;
+                let m = if mp < 10 { mp + 3 } else { mp - 9 };
+                let y = yoe + era * 400 + (m <= 2) as i64;
+                format!(
+                    "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+                    sod / 3600,
+                    (sod % 3600) / 60,
+                    sod % 60
+                )
+            };
+            assert_eq!(format_date(t), want, "{t}");
+        }
     }
 
     #[test]
