@@ -586,3 +586,57 @@ fn eval_and_test_name_the_statement_whose_not_action_excludes_the_action() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn simulate_reports_the_resource_types_arn_format_and_the_arn_per_resource() {
+    let o = iamsim(&[
+        "simulate",
+        "--cli-input-json",
+        "testdata/simulate/resources.json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let r = v["EvaluationResults"].as_array().unwrap();
+    let got: Vec<(&str, &str, &str)> = r
+        .iter()
+        .map(|r| {
+            let specific = r["ResourceSpecificResults"].as_array().unwrap();
+            assert_eq!(specific.len(), 1, "{r}");
+            (
+                r["EvalActionName"].as_str().unwrap(),
+                r["EvalResourceName"].as_str().unwrap(),
+                specific[0]["EvalResourceName"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    let (object, bucket) = ("arn:aws:s3:::reports/2024/q1.csv", "arn:aws:s3:::reports");
+    assert_eq!(
+        got,
+        [
+            (
+                "s3:GetObject",
+                "arn:${Partition}:s3:::${BucketName}/${ObjectName}",
+                object
+            ),
+            // A bucket is no resource of GetObject: the name as given.
+            ("s3:GetObject", bucket, bucket),
+            // An object is no resource of ListBucket.
+            ("s3:ListBucket", object, object),
+            (
+                "s3:ListBucket",
+                "arn:${Partition}:s3:::${BucketName}",
+                bucket
+            ),
+        ]
+    );
+    // Without ResourceArns the resource is `*` in both places.
+    let o = iamsim(&[
+        "simulate",
+        "--cli-input-json",
+        "testdata/simulate/request.json",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let first = &v["EvaluationResults"][0];
+    assert_eq!(first["EvalResourceName"], "*");
+    assert_eq!(first["ResourceSpecificResults"][0]["EvalResourceName"], "*");
+}

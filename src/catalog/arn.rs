@@ -142,6 +142,59 @@ pub fn arn_parts(arn: &str) -> Vec<&str> {
     parts
 }
 
+/// Whether the resource ARN `arn` (as a request names it) is a resource of the ARN `format`
+/// of a resource type: part by part (partition, service, region, account, resource), each
+/// `${Name}` standing for any text within its part (case-insensitive), except that a resource
+/// part that is one placeholder (`${BucketName}`, `${QueueName}`) holds no `/`: a bucket's
+/// object is not a bucket.
+pub fn is_of_format(arn: &str, format: &str) -> bool {
+    let (a, f) = (arn_parts(arn), arn_parts(format));
+    if a.len() != 6 || f.len() != 6 {
+        return false;
+    }
+    let whole = f[5].starts_with("${") && f[5].find('}') == Some(f[5].len() - 1);
+    if whole && a[5].contains('/') {
+        return false;
+    }
+    a.iter().zip(&f).all(|(a, f)| {
+        let mut pattern = String::with_capacity(f.len());
+        let mut rest = *f;
+        while let Some(i) = rest.find("${") {
+            pattern.push_str(&rest[..i]);
+            pattern.push('*');
+            rest = rest[i..].find('}').map_or("", |j| &rest[i + j + 1..]);
+        }
+        pattern.push_str(rest);
+        crate::values::wildcard::Wildcard::new(&pattern.to_ascii_lowercase())
+            .matches(&a.to_ascii_lowercase())
+    })
+}
+
+/// The ARN format of the resource type of `action` that `arn` is a resource of (the most
+/// specific, by literal characters, when several fit): what SimulateCustomPolicy reports as
+/// `EvalResourceName`, e.g. `arn:${Partition}:s3:::${BucketName}/${ObjectName}`. `None` for
+/// `*`, an unknown action, an action without resource types, or an ARN none fits.
+pub fn resource_format_of(action: &str, arn: &str) -> Option<&'static str> {
+    if arn == "*" {
+        return None;
+    }
+    let a = super::catalog().action(action)?;
+    let literal = |f: &str| {
+        let placeholders: usize = f
+            .match_indices("${")
+            .map(|(i, _)| f[i..].find('}').map_or(0, |j| j + 1))
+            .sum();
+        f.len() - placeholders.min(f.len())
+    };
+    let mut best: Option<&'static str> = None;
+    for rt in a.resource_types() {
+        if is_of_format(arn, rt.arn) && best.is_none_or(|b| literal(rt.arn) > literal(b)) {
+            best = Some(rt.arn);
+        }
+    }
+    best
+}
+
 /// The partitions AWS has.
 pub const PARTITIONS: &[&str] = &[
     "aws",
@@ -249,6 +302,48 @@ pub fn shape_problems(pattern: &str, account_literals: &[&str]) -> Vec<ShapeProb
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn request_arns_find_their_resource_type() {
+        assert_eq!(
+            resource_format_of("s3:GetObject", "arn:aws:s3:::reports/2024/q1.csv"),
+            Some("arn:${Partition}:s3:::${BucketName}/${ObjectName}")
+        );
+        assert_eq!(
+            resource_format_of("S3:getobject", "arn:aws:s3:us-east-1:111122223333:accesspoint/ap/object/k"),
+            Some("arn:${Partition}:s3:${Region}:${Account}:accesspoint/${AccessPointName}/object/${ObjectName}")
+        );
+        assert_eq!(
+            resource_format_of("s3:ListBucket", "arn:aws:s3:::reports"),
+            Some("arn:${Partition}:s3:::${BucketName}")
+        );
+        // A bucket is not an object; `*`, unknown actions and actions without types: none.
+        assert_eq!(
+            resource_format_of("s3:GetObject", "arn:aws:s3:::reports"),
+            None
+        );
+        assert_eq!(
+            resource_format_of("s3:ListBucket", "arn:aws:s3:::reports/k"),
+            None
+        );
+        assert_eq!(
+            resource_format_of("logs:GetLogEvents", "arn:aws:logs:us-east-1:111122223333:log-group:/aws/lambda/f:log-stream:s"),
+            Some("arn:${Partition}:logs:${Region}:${Account}:log-group:${LogGroupName}:log-stream:${LogStreamName}")
+        );
+        assert_eq!(resource_format_of("s3:GetObject", "*"), None);
+        assert_eq!(
+            resource_format_of("s3:GetObjects", "arn:aws:s3:::b/k"),
+            None
+        );
+        assert_eq!(
+            resource_format_of("s3:ListAllMyBuckets", "arn:aws:s3:::b"),
+            None
+        );
+        assert!(!is_of_format(
+            "arn:aws:s3",
+            "arn:${Partition}:s3:::${BucketName}"
+        ));
+    }
 
     const OBJECT: &str = "arn:${Partition}:s3:::${BucketName}/${ObjectName}";
     const BUCKET: &str = "arn:${Partition}:s3:::${BucketName}";

@@ -160,7 +160,9 @@ fn level_probes_of(
         .chain(&sc.session)
         .chain(sc.scps.iter().flatten())
         .chain(sc.rcps.iter().flatten())
-        .chain(&sc.resource_policy);
+        .chain(&sc.resource_policy)
+        .collect::<Vec<_>>();
+    let named = !iamsim::catalog::probes::services_named(policies.iter().copied()).is_empty();
     let (mut probes, services) = iamsim::mfa::level_probes(principal, policies, &levels);
     for p in expand_actions(principal, &args.action).map_err(|e| format!("--action: {e}"))? {
         if !probes.contains(&p) {
@@ -174,9 +176,14 @@ fn level_probes_of(
             .filter(|p| p.kind == iamsim::mfa::ProbeKind::Sensitive)
             .count();
         eprintln!(
-            "note: probing {sensitive} {} actions of {} (and {} enrolment and self-service steps)",
+            "note: probing {sensitive} {} actions of {}{} (and {} enrolment and self-service steps)",
             names.join("/"),
             services.join(", "),
+            if named {
+                ""
+            } else {
+                " (the policies name no service: those of the default probes)"
+            },
             probes.len() - sensitive
         );
     }

@@ -83,7 +83,8 @@ pub fn run(args: &SimulateArgs, out: &mut Output) -> CmdResult {
             };
             let o = set.evaluate(&req, &slots);
             all_allowed &= o.decision == Decision::Allowed;
-            let r = result_json(&set, &req, &slots, &o);
+            let format = iamsim::catalog::arn::resource_format_of(action, resource);
+            let r = result_json(&set, &req, &slots, &o, format);
             let sep = if first { "\n    " } else { ",\n    " };
             first = false;
             write!(out, "{sep}{}", indented(&r, 4))?;

@@ -75,6 +75,8 @@ pub fn lint_document(
 /// The MFA anti-patterns of one parsed policy (warnings: IAM accepts these documents).
 pub fn check(policy: &Policy) -> Vec<Diagnostic> {
     let mut out = Vec::new();
+    // Wildcard matches MFA002 may spend on NotAction lists in this document (see `shared_action`).
+    let mut budget = NOT_ACTION_BUDGET;
     let warn = |rule: Rule, c: &Condition, message: String| {
         let mut d = Diagnostic::new(
             Severity::Warning,
@@ -124,7 +126,7 @@ pub fn check(policy: &Policy) -> Vec<Diagnostic> {
             }
         }
         if st.effect == Effect::Allow {
-            if let Some(d) = overridden(policy, st) {
+            if let Some(d) = overridden(policy, st, &mut budget) {
                 out.push(d);
             }
         } else if !matches!(policy.kind, PolicyKind::Resource | PolicyKind::Rcp) {
@@ -224,27 +226,57 @@ fn enrolment_denied(st: &Statement, file: &str) -> Option<Diagnostic> {
     Some(d)
 }
 
-/// A literal action that both Action elements cover, if one is found: `a` is an Action (not
-/// NotAction) element, `b` either. Wildcards of `a` are expanded through the catalog (without
-/// it, two patterns overlap when some text matches both).
-fn shared_action(a: &ActionElement, b: &ActionElement) -> Option<String> {
-    let cat = catalog();
+/// How many pattern comparisons one document's MFA002 check may spend (wildcard against
+/// wildcard, or a catalog action against a NotAction list: about 90 full expansions of `*`):
+/// beyond it, a crafted document of thousands of such pairs gets no further MFA002 finding
+/// instead of minutes of work.
+const NOT_ACTION_BUDGET: usize = 2_000_000;
+
+/// An action both Action elements cover, if there is one: `a` is an Action (not NotAction)
+/// element, `b` either. Against an Action list, two patterns share an action when some text
+/// matches both (the literal one is named); against a NotAction list, a wildcard of `a` is
+/// expanded through the catalog to find an action the list does not exempt, spending `budget`.
+fn shared_action(a: &ActionElement, b: &ActionElement, budget: &mut usize) -> Option<String> {
+    // `b`'s patterns compiled once, not per candidate action.
+    let compiled: Vec<Wildcard> = b
+        .patterns
+        .iter()
+        .map(|q| Wildcard::new(&q.to_ascii_lowercase()))
+        .collect();
+    let covered = |x: &str| {
+        let x = x.to_ascii_lowercase();
+        compiled.iter().any(|w| w.matches(&x)) != b.negated
+    };
     for p in &a.patterns {
         if !p.contains(['*', '?']) {
-            if covers(b, p) {
+            if covered(p) {
                 return Some(p.clone());
             }
-            continue;
-        }
-        match cat.matching(p) {
-            Ok(refs) if !refs.is_empty() => {
-                if let Some(r) = refs.iter().find(|r| covers(b, &r.full_name())) {
-                    return Some(r.full_name());
+        } else if !b.negated {
+            for q in &b.patterns {
+                if *budget == 0 {
+                    return None;
+                }
+                *budget -= 1;
+                if fits(p, q) {
+                    return Some(if q.contains(['*', '?']) { p } else { q }.clone());
                 }
             }
-            // Not in the catalog: compare the patterns themselves.
-            _ if !b.negated && b.patterns.iter().any(|q| fits(p, q)) => return Some(p.clone()),
-            _ => {}
+        } else if *budget < compiled.len().max(1) {
+            return None;
+        } else if let Ok(refs) = catalog().matching(p) {
+            // The expansion itself is work too: one unit per action.
+            *budget = budget.saturating_sub(refs.len());
+            for r in refs {
+                if *budget < compiled.len().max(1) {
+                    return None;
+                }
+                *budget -= compiled.len().max(1);
+                let name = r.full_name();
+                if covered(&name) {
+                    return Some(name);
+                }
+            }
         }
     }
     None
@@ -253,7 +285,7 @@ fn shared_action(a: &ActionElement, b: &ActionElement) -> Option<String> {
 /// MFA002: `st` is an Allow with an MFA condition, and another Allow of the same document
 /// without any condition grants one of its actions on one of its resources (to the same
 /// principals), so the MFA condition limits nothing.
-fn overridden(policy: &Policy, st: &Statement) -> Option<Diagnostic> {
+fn overridden(policy: &Policy, st: &Statement, budget: &mut usize) -> Option<Diagnostic> {
     if st.action.negated {
         return None;
     }
@@ -269,10 +301,12 @@ fn overridden(policy: &Policy, st: &Statement) -> Option<Diagnostic> {
             (Some(a), Some(b)) => a.negated == b.negated && a.entries == b.entries,
             _ => false,
         };
-        if !same_principals || !resources_overlap(st.resource.as_ref(), other.resource.as_ref()) {
+        if !same_principals
+            || !resources_overlap(st.resource.as_ref(), other.resource.as_ref(), budget)
+        {
             continue;
         }
-        let Some(action) = shared_action(&st.action, &other.action) else {
+        let Some(action) = shared_action(&st.action, &other.action, budget) else {
             continue;
         };
         let rule = Rule::AllowConditionOverridden;
@@ -296,12 +330,22 @@ fn overridden(policy: &Policy, st: &Statement) -> Option<Diagnostic> {
 
 /// Whether two Resource elements can name one resource (any NotResource or missing element is
 /// assumed to).
-fn resources_overlap(a: Option<&ResourceElement>, b: Option<&ResourceElement>) -> bool {
+/// Spends `budget` (one unit per comparison); `false` once it is spent.
+fn resources_overlap(
+    a: Option<&ResourceElement>,
+    b: Option<&ResourceElement>,
+    budget: &mut usize,
+) -> bool {
     match (a, b) {
-        (Some(a), Some(b)) if !a.negated && !b.negated => a
-            .patterns
-            .iter()
-            .any(|p| b.patterns.iter().any(|q| fits(p, q))),
+        (Some(a), Some(b)) if !a.negated && !b.negated => a.patterns.iter().any(|p| {
+            b.patterns.iter().any(|q| {
+                if *budget == 0 {
+                    return false;
+                }
+                *budget -= 1;
+                fits(p, q)
+            })
+        }),
         _ => true,
     }
 }
@@ -361,6 +405,46 @@ mod tests {
     fn null_only_deny_is_mfa006() {
         let st = r#"{"Effect":"Deny","Action":"s3:*","Resource":"*","Condition":{"Null":{"aws:MultiFactorAuthPresent":"true"}}}"#;
         assert_eq!(codes(st, PolicyKind::Identity), ["MFA006"]);
+    }
+
+    #[test]
+    fn crafted_notaction_pairs_stay_bounded() {
+        // 150 MFA Allows of everything beside 150 Allows whose NotAction exempts everything:
+        // no override, and without the budget 22,500 expansions of 22,000 actions each.
+        let mfa = r#"{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"Bool":{"aws:MultiFactorAuthPresent":"true"}}}"#;
+        let all = r#"{"Effect":"Allow","NotAction":"*","Resource":"*"}"#;
+        let doc: Vec<&str> = (0..150).flat_map(|_| [mfa, all]).collect();
+        let started = std::time::Instant::now();
+        assert!(codes(&doc.join(","), PolicyKind::Identity).is_empty());
+        // Generous for a debug build on a loaded machine; unbounded it takes minutes.
+        assert!(started.elapsed().as_secs() < 60, "{:?}", started.elapsed());
+    }
+
+    #[test]
+    fn crafted_wildcard_pairs_stay_bounded() {
+        // 150 MFA Allows and 150 plain Allows of 100 wildcards each that never overlap:
+        // 225 million pattern intersections without the budget (and as many more for
+        // resources).
+        let list = |svc: &str| {
+            let v: Vec<String> = (0..100).map(|i| format!("\"{svc}{i}:x*\"")).collect();
+            v.join(",")
+        };
+        let mfa = format!(
+            r#"{{"Effect":"Allow","Action":[{}],"Resource":[{}],"Condition":{{"Bool":{{"aws:MultiFactorAuthPresent":"true"}}}}}}"#,
+            list("a"),
+            list("arn:aws:s3:::a")
+        );
+        let plain = format!(
+            r#"{{"Effect":"Allow","Action":[{}],"Resource":[{}]}}"#,
+            list("b"),
+            list("arn:aws:s3:::b")
+        );
+        let doc: Vec<&str> = (0..150)
+            .flat_map(|_| [mfa.as_str(), plain.as_str()])
+            .collect();
+        let started = std::time::Instant::now();
+        assert!(codes(&doc.join(","), PolicyKind::Identity).is_empty());
+        assert!(started.elapsed().as_secs() < 60, "{:?}", started.elapsed());
     }
 
     #[test]

@@ -353,12 +353,17 @@ pub fn source_type(l: Layer) -> &'static str {
     }
 }
 
-/// One `EvaluationResults` entry in the API's shape.
+/// One `EvaluationResults` entry in the API's shape. `resource_format` is the ARN format of the
+/// resource type the requested ARN is a resource of (`catalog::arn::resource_format_of`): the
+/// API reports it as the result's `EvalResourceName` (e.g.
+/// `arn:${Partition}:s3:::${BucketName}/${ObjectName}`) and the ARN itself in
+/// `ResourceSpecificResults`; `None` (no type fits, or `*`) reports the ARN in both.
 pub fn result_json<L: KeyLookup>(
     set: &PolicySet,
     req: &Request<'_>,
     ctx: &L,
     o: &Outcome,
+    resource_format: Option<&str>,
 ) -> Value {
     let trace = set.trace(req, ctx);
     let matched: Vec<Value> = trace
@@ -394,7 +399,7 @@ pub fn result_json<L: KeyLookup>(
     let (scp, _) = set.guardrails_apply(req, ctx);
     let mut r = json!({
         "EvalActionName": req.action,
-        "EvalResourceName": req.resource,
+        "EvalResourceName": resource_format.unwrap_or(req.resource),
         "EvalDecision": decision,
         "MatchedStatements": matched,
         "MissingContextValues": missing,
