@@ -20,7 +20,8 @@
 //! Beyond that: [`ScenarioBuilder`] builds scenarios from flags, files and JSON with the checks
 //! every subcommand applies; [`Engine::explain`] gives `iamsim eval`'s explanation;
 //! [`Engine::mfa_audit`] and [`account::audit`] run the audits; [`batch`] evaluates JSON lines
-//! in bulk; [`replay`] runs CloudTrail through current and proposed policies; [`catalog`] knows
+//! in bulk, and its hot path is an API: a [`Row`] writes a request's fields and context keys
+//! straight into a [`Worker`]'s bound slots (for Arrow columns, replays); [`replay`] runs CloudTrail through current and proposed policies; [`catalog`] knows
 //! every AWS service, action, resource type and condition key, and lints policies against them;
 //! [`cases`] runs case files; [`diag`] holds the positioned errors and diagnostics.
 //!
@@ -84,11 +85,12 @@ stages! {
     values;
 }
 
+pub use batch::{Batch, Options as BatchOptions, Row, Worker};
 pub use cli::app::main as cli_main;
 pub use compile::{PolicySet, Scenario};
 pub use context::{CtxValue, Preset, Principal, PRESETS};
 pub use engine::{Answer, Engine, Error, Query};
-pub use eval::{Decision, Missing, Outcome, Request};
+pub use eval::{Decision, Missing, Outcome, Request, ServiceRule};
 pub use io::{read_text, Output, Roots, DEFAULT_INPUT_LIMIT};
 pub use policy::{ParseOptions, PolicyKind};
 pub use scenario::{ScenarioBuilder, ScenarioSpec};

@@ -2,9 +2,11 @@
 //! (`__arrow_c_stream__` / `__arrow_c_array__`), so pyarrow, Polars, DuckDB and Spark's
 //! `mapInArrow` batches all work without copying their columns into Python objects.
 //!
-//! Each row becomes the JSON line `iamsim batch` would read and goes through the same batch
-//! worker ([`crate::jsonl::evaluate`]); the output lines become the string columns. So the
-//! decisions are those of `iamsim batch`, row for row, by construction.
+//! Each row is written straight into a batch worker's bound slots through the library's hot-path
+//! API ([`iamsim::Row`]) and decided by the same fast path as a line of `iamsim batch`; a row
+//! that path does not take becomes the JSON line `iamsim batch` would read and goes through the
+//! same worker, so errors are worded as the CLI words them. So the decisions are those of
+//! `iamsim batch`, row for row.
 
 use arrow_array::builder::StringBuilder;
 use arrow_array::cast::AsArray;
@@ -343,7 +345,131 @@ pub fn output_schema(input: &Schema, passthrough: &[String]) -> SchemaRef {
     Arc::new(Schema::new(fields))
 }
 
-/// Evaluates one record batch.
+/// The request columns of one record batch.
+struct Columns<'a> {
+    cols: Vec<(&'static str, Strings<'a>)>,
+    keys: Option<Keys<'a>>,
+}
+
+impl Columns<'_> {
+    /// Writes row `i` straight into the worker's slots ([`iamsim::Row`]): no JSON is rendered
+    /// or read for it. `false` when a `context_keys` map has a null key name or a null list
+    /// item (the JSON line path takes those).
+    fn write_row(&self, i: usize, row: &mut iamsim::Row<'_, '_, '_>) -> bool {
+        for (name, c) in &self.cols {
+            if let Some(v) = c.get(i) {
+                match *name {
+                    "action" => row.action(v),
+                    "resource" => row.resource(v),
+                    "context" => row.context(v),
+                    _ => row.principal(v),
+                };
+            }
+        }
+        match &self.keys {
+            None => true,
+            Some(Keys::Json(s)) => {
+                if let Some(t) = s.get(i).filter(|t| !t.trim().is_empty()) {
+                    row.keys_json(t);
+                }
+                true
+            }
+            Some(Keys::Map(m, keys, values)) => {
+                if m.is_null(i) {
+                    return true;
+                }
+                let offsets = m.value_offsets();
+                for j in offsets[i] as usize..offsets[i + 1] as usize {
+                    let Some(name) = keys.get(j) else {
+                        return false;
+                    };
+                    let written = match values {
+                        MapValues::One(s) => {
+                            match s.get(j) {
+                                Some(v) => row.key(name, v),
+                                None => row.remove_key(name),
+                            };
+                            Some(())
+                        }
+                        MapValues::List(l, s) => {
+                            list_key(row, name, l.is_valid(j), l.value_offsets(), j, s)
+                        }
+                        MapValues::LargeList(l, s) => {
+                            list_key(row, name, l.is_valid(j), l.value_offsets(), j, s)
+                        }
+                    };
+                    if written.is_none() {
+                        return false;
+                    }
+                }
+                true
+            }
+        }
+    }
+
+    /// Row `i` as the JSON line `iamsim batch` would read (the full path, for rows the fast
+    /// path does not take, so their errors are worded as the CLI words them); `Err` for a row
+    /// found bad here.
+    fn line(&self, i: usize, line: &mut Vec<u8>) -> Result<(), String> {
+        line.push(b'{');
+        let mut first = true;
+        for (name, c) in &self.cols {
+            if let Some(v) = c.get(i) {
+                if !first {
+                    line.push(b',');
+                }
+                first = false;
+                string(line, Some(name));
+                line.push(b':');
+                string(line, Some(v));
+            }
+        }
+        if let Some(k) = &self.keys {
+            let before = line.len();
+            k.write(i, line)?;
+            if first && line.len() > before {
+                line.remove(before); // no leading comma in `{,"context_keys"...`
+            }
+        }
+        line.push(b'}');
+        Ok(())
+    }
+}
+
+/// A multivalued map entry (a null list removes the key, as `null` does in a line); `None`
+/// for a list with a null item, which has no text form in a row (the JSON line takes it).
+fn list_key<O: Copy + TryInto<usize>>(
+    row: &mut iamsim::Row<'_, '_, '_>,
+    name: &str,
+    valid: bool,
+    offsets: &[O],
+    j: usize,
+    s: &Strings<'_>,
+) -> Option<()> {
+    if !valid {
+        row.remove_key(name);
+        return Some(());
+    }
+    let at = |k: usize| offsets[k].try_into().unwrap_or(0);
+    let items: Option<Vec<&str>> = (at(j)..at(j + 1)).map(|k| s.get(k)).collect();
+    row.key_values(name, items?);
+    Some(())
+}
+
+/// The output columns being built.
+struct Builders(Vec<StringBuilder>);
+
+impl Builders {
+    fn push(&mut self, values: [Option<&str>; 5]) {
+        for (b, v) in self.0.iter_mut().zip(values) {
+            b.append_option(v);
+        }
+    }
+}
+
+/// Evaluates one record batch: each row is written straight into a batch worker's slots
+/// ([`iamsim::Row`]) and decided by the fast path of `iamsim batch`; a row the fast path does
+/// not take goes through the same worker as a JSON line, as `iamsim batch` reads it.
 pub fn evaluate(
     engine: &iamsim::Engine,
     batch: &RecordBatch,
@@ -351,78 +477,61 @@ pub fn evaluate(
     schema: &SchemaRef,
 ) -> Result<RecordBatch, String> {
     let column = |name: &str| batch.column_by_name(name).map(|c| c.as_ref());
-    let mut cols: Vec<(&str, Strings<'_>)> = Vec::new();
+    let mut cols: Vec<(&'static str, Strings<'_>)> = Vec::new();
     for name in REQUEST_COLUMNS {
         if let Some(c) = column(name) {
             cols.push((name, Strings::of(name, c)?));
         }
     }
     let keys = column("context_keys").map(Keys::of).transpose()?;
+    let columns = Columns { cols, keys };
     let rows = batch.num_rows();
-    let mut lines = Vec::with_capacity(rows * 96);
-    // Rows found bad here: an empty line for the worker, this message in `error`.
-    let mut own_errors: Vec<(usize, String)> = Vec::new();
+    let run = crate::jsonl::batch(engine);
+    let mut worker = run.worker();
+    let mut builders = Builders(
+        OUTPUT_COLUMNS
+            .iter()
+            .map(|_| StringBuilder::with_capacity(rows, rows * 16))
+            .collect(),
+    );
+    let (mut line, mut out) = (Vec::new(), Vec::new());
+    let mut stats = iamsim::batch::Stats::default();
     for i in 0..rows {
-        let start = lines.len();
-        lines.push(b'{');
-        let mut first = true;
-        for (name, c) in &cols {
-            if let Some(v) = c.get(i) {
-                if !first {
-                    lines.push(b',');
-                }
-                first = false;
-                string(&mut lines, Some(name));
-                lines.push(b':');
-                string(&mut lines, Some(v));
+        let mut row = worker.row();
+        if columns.write_row(i, &mut row) {
+            if let Some(o) = row.decide() {
+                let statement = o.statements.first().map(|&id| run.statement_label(id));
+                let missing = o.missing.map(|m| m.name());
+                builders.push([
+                    Some(o.decision.as_str()),
+                    statement,
+                    o.rule.map(|r| r.name()),
+                    missing.as_deref(),
+                    None,
+                ]);
+                continue;
             }
         }
-        if let Some(k) = &keys {
-            let before = lines.len();
-            if let Err(e) = k.write(i, &mut lines) {
-                lines.truncate(start);
-                lines.push(b'{');
-                own_errors.push((i, e));
-            } else if first && lines.len() > before {
-                lines.remove(before); // no leading comma in `{,"context_keys"...`
-            }
+        // The full path: the row as a JSON line through the same worker.
+        line.clear();
+        if let Err(e) = columns.line(i, &mut line) {
+            builders.push([None, None, None, None, Some(&e)]);
+            continue;
         }
-        lines.extend_from_slice(b"}\n");
-    }
-    let out = crate::jsonl::evaluate(engine, &lines);
-    let mut builders: Vec<StringBuilder> = OUTPUT_COLUMNS
-        .iter()
-        .map(|_| StringBuilder::with_capacity(rows, rows * 16))
-        .collect();
-    let mut n = 0;
-    let mut own = own_errors.iter().peekable();
-    for l in out.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
-        let mut line: Line<'_> = serde_json::from_slice(l)
+        out.clear();
+        worker.line(i as u64 + 1, &line, &mut out, &mut stats);
+        let l: Line<'_> = serde_json::from_slice(&out)
             .map_err(|e| format!("internal error: unreadable batch output line: {e}"))?;
-        if let Some((_, e)) = own.next_if(|(i, _)| *i == n) {
-            line = Line {
-                decision: None,
-                statement: None,
-                rule: None,
-                missing: None,
-                error: Some(Cow::Borrowed(e.as_str())),
-            };
-        }
-        for (b, v) in builders.iter_mut().zip([
-            &line.decision,
-            &line.statement,
-            &line.rule,
-            &line.missing,
-            &line.error,
-        ]) {
-            b.append_option(v.as_deref());
-        }
-        n += 1;
-    }
-    if n != rows {
-        return Err(format!("internal error: {rows} rows gave {n} output lines"));
+        builders.push([
+            l.decision.as_deref(),
+            l.statement.as_deref(),
+            l.rule.as_deref(),
+            l.missing.as_deref(),
+            l.error.as_deref(),
+        ]);
     }
     let mut columns: Vec<ArrayRef> = builders
+        .0
         .into_iter()
         .map(|mut b| Arc::new(b.finish()) as ArrayRef)
         .collect();

@@ -32,8 +32,10 @@ use crate::scenario::{read_request, request_context_at, Fields};
 use rustc_hash::FxHashMap;
 
 pub mod pipeline;
+mod row;
 
 pub use pipeline::{run, BatchError, PipelineOptions, Progress, Summary};
+pub use row::Row;
 
 /// Lines longer than this are reported as errors without being parsed (the JSON reader's limit).
 pub const MAX_LINE_BYTES: usize = 16 * 1024 * 1024;
@@ -99,6 +101,8 @@ pub struct Batch<'s> {
     options: Options,
     /// `"policy#Sid"` per statement id, JSON-quoted.
     labels: Vec<String>,
+    /// `policy#Sid` per statement id.
+    plain_labels: Vec<String>,
     /// The interned ids of the keys the request time drives: `aws:CurrentTime`,
     /// `aws:EpochTime`, `aws:TokenIssueTime`.
     time_ids: [Option<KeyId>; 3],
@@ -108,9 +112,10 @@ impl<'s> Batch<'s> {
     /// Prepares a run over `set` for the scenario's `principal`; `now` (epoch seconds) is the
     /// request time of every line that does not override `aws:CurrentTime`/`aws:EpochTime`.
     pub fn new(set: &'s PolicySet, principal: Principal, now: i64, options: Options) -> Batch<'s> {
-        let labels = (0..set.statement_count() as u32)
-            .map(|id| json_string(&crate::report::statement_ref(set, id).label))
+        let plain_labels: Vec<String> = (0..set.statement_count() as u32)
+            .map(|id| crate::report::statement_ref(set, id).label)
             .collect();
+        let labels = plain_labels.iter().map(|l| json_string(l)).collect();
         let id = |k: &str| set.keys().id(k);
         let time_ids = [
             id("aws:currenttime"),
@@ -125,7 +130,16 @@ impl<'s> Batch<'s> {
             now,
             options,
             labels,
+            plain_labels,
         }
+    }
+
+    /// The label of a statement of an outcome (`policy#Sid`, or `policy#index` without a
+    /// Sid), as the `statement` field of an output line gives it.
+    pub fn statement_label(&self, id: u32) -> &str {
+        self.plain_labels
+            .get(id as usize)
+            .map_or("", String::as_str)
     }
 
     /// Per-thread scratch state for evaluating lines.
@@ -145,6 +159,7 @@ impl<'s> Batch<'s> {
             items: Vec::with_capacity(16),
             classes: Vec::with_capacity(16),
             dec: String::new(),
+            row_buf: String::new(),
             names: Vec::with_capacity(16),
             lower: String::with_capacity(64),
             memo: Vec::new(),
@@ -225,6 +240,8 @@ pub struct Worker<'b, 's> {
     classes: Vec<KeyClass>,
     /// The line's strings that had escapes, decoded (see [`resolve`]).
     dec: String,
+    /// A [`Row`]'s fields and keys, one after the other.
+    row_buf: String,
     /// The scanner's member names of skipped objects.
     names: Vec<(u32, u32)>,
     lower: String,
@@ -445,6 +462,27 @@ impl Worker<'_, '_> {
         out: &mut Vec<u8>,
         stats: &mut Stats,
     ) -> bool {
+        // An action the catalog does not know is decided with a warning (asked once per
+        // distinct action, so this is a hash lookup).
+        let warning = f
+            .action
+            .and_then(|r| self.action_warning(resolve(text, dec, r)));
+        self.decide(text, dec, f, |b, o, r, slots| {
+            stats.count(o.decision);
+            b.write_outcome(out, n, o, r, slots, warning.as_deref());
+        })
+    }
+
+    /// Decides the request whose fields and keys the scanner (or a [`Row`]) found in `text`
+    /// (and `dec`), and hands the outcome to `done`; `false` when the request needs the full
+    /// path (`done` is not called then).
+    fn decide(
+        &mut self,
+        text: &str,
+        dec: &str,
+        f: &Scanned,
+        done: impl FnOnce(&Batch<'_>, &Outcome, &Request<'_>, &Slots),
+    ) -> bool {
         let s = |r: (u32, u32)| resolve(text, dec, r);
         let Some(action) = f.action.map(s) else {
             return false;
@@ -492,7 +530,6 @@ impl Worker<'_, '_> {
             return false;
         };
         let b = self.batch;
-        let warning = self.action_warning(action);
         // A line that writes no slot (no key it gives, no key of its resource or its time is
         // interned) is evaluated on the bound template itself: nothing to copy or restore.
         let writes = !b.set.resource_key_ids().is_empty()
@@ -511,8 +548,7 @@ impl Worker<'_, '_> {
                 preset: PRESETS[preset_ix].0,
             };
             let o = b.set.evaluate(&r, slots);
-            stats.count(o.decision);
-            b.write_outcome(out, n, &o, &r, slots, warning.as_deref());
+            done(b, &o, &r, slots);
             return true;
         }
         self.prepare(t, preset_ix);
@@ -529,8 +565,7 @@ impl Worker<'_, '_> {
             preset: PRESETS[preset_ix].0,
         };
         let o = b.set.evaluate(&r, &self.work);
-        stats.count(o.decision);
-        b.write_outcome(out, n, &o, &r, &self.work, warning.as_deref());
+        done(b, &o, &r, &self.work);
         true
     }
 
@@ -968,11 +1003,14 @@ const MAX_SKIP_DEPTH: u32 = 32;
 /// the full path: duplicate keys are looked for pairwise.
 const MAX_SKIP_MEMBERS: usize = 64;
 
+/// The bit that marks a range as one into the decoded buffer (lines are shorter than this).
+const DECODED: u32 = 1 << 31;
+
 struct Cursor<'a> {
     b: &'a [u8],
     i: usize,
-    /// Decoded strings that had escapes; a range starting at or after `b.len()` points here
-    /// (offset by `b.len()`), see [`resolve`].
+    /// Decoded strings that had escapes; a range whose bounds carry [`DECODED`] points here,
+    /// see [`resolve`].
     dec: &'a mut String,
     /// Member names of the objects being skipped, for the duplicate-key check (the worker's
     /// buffer, reused from line to line).
@@ -983,11 +1021,10 @@ struct Cursor<'a> {
 /// string that had escapes.
 #[inline]
 fn resolve<'t>(line: &'t str, dec: &'t str, r: (u32, u32)) -> &'t str {
-    let (a, b) = (r.0 as usize, r.1 as usize);
-    if a >= line.len() {
-        &dec[a - line.len()..b - line.len()]
+    if r.0 & DECODED != 0 {
+        &dec[(r.0 & !DECODED) as usize..(r.1 & !DECODED) as usize]
     } else {
-        &line[a..b]
+        &line[r.0 as usize..r.1 as usize]
     }
 }
 
@@ -1083,8 +1120,8 @@ impl<'a> Cursor<'a> {
             match *b.get(j)? {
                 b'"' => {
                     self.i = j + 1;
-                    let base = b.len();
-                    return Some(((base + from) as u32, (base + self.dec.len()) as u32));
+                    let to = self.dec.len();
+                    return Some((from as u32 | DECODED, to as u32 | DECODED));
                 }
                 b'\\' => {
                     let c = match *b.get(j + 1)? {
@@ -1190,11 +1227,10 @@ impl<'a> Cursor<'a> {
 
     /// The text of a range this cursor returned.
     fn text(&self, r: (u32, u32)) -> &[u8] {
-        let (a, b) = (r.0 as usize, r.1 as usize);
-        if a >= self.b.len() {
-            &self.dec.as_bytes()[a - self.b.len()..b - self.b.len()]
+        if r.0 & DECODED != 0 {
+            &self.dec.as_bytes()[(r.0 & !DECODED) as usize..(r.1 & !DECODED) as usize]
         } else {
-            &self.b[a..b]
+            &self.b[r.0 as usize..r.1 as usize]
         }
     }
 
@@ -1300,7 +1336,7 @@ fn scan(
     dec: &mut String,
     names: &mut Vec<(u32, u32)>,
 ) -> Option<()> {
-    if line.len() > u32::MAX as usize / 4 {
+    if line.len() >= DECODED as usize {
         return None;
     }
     let mut c = Cursor::new(line, dec, names);
@@ -1311,7 +1347,7 @@ fn scan(
     if c.peek()? != b'}' {
         loop {
             let k = c.string()?;
-            if k.0 as usize >= line.len() {
+            if k.0 & DECODED != 0 {
                 return None; // a field name with escapes
             }
             let key = &line[k.0 as usize..k.1 as usize];
@@ -1339,7 +1375,7 @@ fn scan(
                 (F_KEYS, _) => context_keys(&mut c, entries, items)?,
                 (_, Some(slot)) => {
                     let v = c.string()?;
-                    if v.0 as usize >= line.len() {
+                    if v.0 & DECODED != 0 {
                         return None; // escapes in a request field: the full path
                     }
                     *slot = Some(v);
@@ -1759,7 +1795,7 @@ mod tests {
         }
         fn resolved(line: &[u8], dec: &str, r: (u32, u32)) -> String {
             let text = std::str::from_utf8(line).unwrap_or_default();
-            if r.0 as usize >= line.len() {
+            if r.0 & DECODED != 0 {
                 resolve(text, dec, r).to_string()
             } else {
                 String::from_utf8_lossy(&line[r.0 as usize..r.1 as usize]).into_owned()
@@ -1861,6 +1897,102 @@ mod tests {
             let text = lines.join("\n");
             proptest::prop_assert_eq!(run(&set, &text, false), run(&set, &text, true));
         }
+    }
+
+    /// A line's request through the [`Row`] API, its `context_keys` as JSON text (`json`) or
+    /// key by key; `None` when the row needs the full path or the line is not an object of
+    /// string fields.
+    fn row_outcome(w: &mut Worker<'_, '_>, line: &str, json: bool) -> Option<Option<Outcome>> {
+        let v: serde_json::Value = serde_json::from_str(line).ok()?;
+        let o = v.as_object()?;
+        let mut row = w.row();
+        for (k, v) in o {
+            match (k.as_str(), v) {
+                ("action", serde_json::Value::String(s)) => row.action(s),
+                ("resource", serde_json::Value::String(s)) => row.resource(s),
+                ("context", serde_json::Value::String(s)) => row.context(s),
+                ("principal", serde_json::Value::String(s)) => row.principal(s),
+                ("context_keys", keys) if json => row.keys_json(&keys.to_string()),
+                ("context_keys", serde_json::Value::Object(keys)) => {
+                    for (name, v) in keys {
+                        let text = |v: &serde_json::Value| match v {
+                            serde_json::Value::String(s) => Some(s.clone()),
+                            serde_json::Value::Number(_) | serde_json::Value::Bool(_) => {
+                                Some(v.to_string())
+                            }
+                            _ => None,
+                        };
+                        match v {
+                            serde_json::Value::Null => row.remove_key(name),
+                            serde_json::Value::Array(items) => {
+                                let items: Option<Vec<String>> = items.iter().map(text).collect();
+                                row.key_values(name, items?.iter().map(String::as_str))
+                            }
+                            v => row.key(name, &text(v)?),
+                        };
+                    }
+                    &mut row
+                }
+                ("action" | "resource" | "context" | "principal" | "context_keys", _) => {
+                    return None
+                }
+                _ => &mut row,
+            };
+        }
+        Some(row.decide())
+    }
+
+    #[test]
+    fn rows_written_into_the_slots_decide_as_their_lines_do() {
+        let set = set();
+        let b = Batch::new(
+            &set,
+            Principal::parse("arn:aws:iam::111122223333:user/alice").unwrap(),
+            1_700_000_000,
+            Options::default(),
+        );
+        let mut w = b.worker();
+        let mut decided = 0;
+        // Lines in several orders, so the rows meet every slot state the lines leave.
+        let mut input: Vec<&str> = LINES.to_vec();
+        input.extend(LINES.iter().rev());
+        for (i, line) in input.iter().enumerate() {
+            let mut out = Vec::new();
+            let mut st = Stats::default();
+            w.line(1, line.as_bytes(), &mut out, &mut st);
+            let want: serde_json::Value = serde_json::from_slice(&out).unwrap();
+            for json in [true, false] {
+                let Some(got) = row_outcome(&mut w, line, json) else {
+                    continue;
+                };
+                let Some(o) = got else {
+                    // The row needs the full path: only where the line took it too (or an
+                    // escape the JSON value form does not keep apart), never for a decision
+                    // the fast path made.
+                    assert!(
+                        st.slow_path == 1 || want.get("error").is_some(),
+                        "line {i} (json {json}) decided on the fast path but not as a row: {line}"
+                    );
+                    continue;
+                };
+                if want.get("error").is_some() {
+                    // Only a line giving a field twice (which columns cannot) errs where its
+                    // row decides.
+                    let twice = crate::json::parse(line)
+                        .is_ok_and(|j| crate::scenario::reject_duplicate_keys(&j, "").is_err());
+                    assert!(twice, "line {i} is an error but its row decided: {line}");
+                    continue;
+                }
+                decided += 1;
+                assert_eq!(want["decision"], o.decision.as_str(), "line {i}: {line}");
+                let label = o.statements.first().map(|&id| b.statement_label(id));
+                assert_eq!(want["statement"].as_str(), label, "line {i}: {line}");
+                let missing = o.missing.map(|m| m.name().into_owned());
+                assert_eq!(want["missing"].as_str(), missing.as_deref(), "line {i}");
+                assert_eq!(want["rule"].as_str(), o.rule.map(|r| r.name()), "line {i}");
+            }
+        }
+        assert!(decided > 40, "only {decided} rows decided");
     }
 
     #[test]
