@@ -12,6 +12,7 @@
 
 pub mod event;
 pub mod run;
+pub mod services;
 pub mod source;
 
 use crate::compile::PolicySet;
