@@ -322,3 +322,61 @@ fn json_lines_stream_with_every_line_in_its_place() {
         assert_eq!(rs[4]["event_id"], "evt-last");
     }
 }
+
+/// `--with-rcp`: an RCP denying S3 without MFA breaks exactly the S3 calls made without MFA,
+/// whether one scenario or the account export decides; a new RCP level keeps RCPFullAWSAccess.
+#[test]
+fn an_rcp_change_breaks_the_s3_calls_without_mfa() {
+    let rcp = "testdata/policies/rcp-deny-s3-without-mfa.json";
+    for base in [
+        vec!["--scenario", "testdata/replay/scenario.json"],
+        vec!["--auth-details", "testdata/replay/auth-details.json"],
+    ] {
+        let mut args = base.clone();
+        args.extend(["--with-rcp", rcp, "--format", "jsonl"]);
+        let o = Command::new(env!("CARGO_BIN_EXE_iamsim"))
+            .arg("replay")
+            .arg("testdata/replay/trail")
+            .args(&args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .unwrap();
+        assert_eq!(
+            o.status.code(),
+            Some(1),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let rs: Vec<serde_json::Value> = String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        let broken: Vec<&serde_json::Value> = rs
+            .iter()
+            .filter(|r| r["baseline"] == "allowed" && r["proposed"] != "allowed")
+            .filter(|r| r["observed"] != "denied")
+            .collect();
+        let mut ids: Vec<&str> = broken
+            .iter()
+            .map(|r| r["event_id"].as_str().unwrap())
+            .collect();
+        ids.sort();
+        assert_eq!(ids, ["evt-0001", "evt-0021", "evt-0031"], "{base:?}");
+        for r in &broken {
+            assert!(r["action"].as_str().unwrap().starts_with("s3:"));
+            assert_eq!(r["without_mfa"], true);
+            assert_eq!(r["proposed"], "explicitDeny");
+            assert_eq!(
+                r["proposed_statements"][0],
+                "testdata/policies/rcp-deny-s3-without-mfa.json#DenyS3WithoutMFA"
+            );
+        }
+        // The S3 call made with MFA and the other services stay allowed (RCPFullAWSAccess).
+        assert_eq!(by_id(&rs, "evt-0002")["proposed"], "allowed");
+        assert_eq!(by_id(&rs, "evt-0032")["proposed"], "allowed");
+    }
+    // A level that does not exist is an error naming the flag.
+    let o = replay(&["--with-rcp", &format!("3:{rcp}")]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--with-rcp"));
+}

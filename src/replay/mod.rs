@@ -226,6 +226,8 @@ pub struct ExportPolicies {
     pub export: crate::account::export::AccountExport,
     /// SCP levels.
     pub scps: Vec<Vec<crate::policy::Policy>>,
+    /// RCP levels.
+    pub rcps: Vec<Vec<crate::policy::Policy>>,
     /// Identity policies added for callers whose ARN matches (the proposed change).
     pub added: Vec<(crate::values::Wildcard, crate::policy::Policy)>,
     /// Settings.
@@ -247,6 +249,7 @@ impl ExportPolicies {
         ExportPolicies {
             export,
             scps,
+            rcps: Vec::new(),
             added: Vec::new(),
             settings,
             management_account,
@@ -311,6 +314,7 @@ impl ExportPolicies {
             identity,
             boundary,
             scps: self.scps.clone(),
+            rcps: self.rcps.clone(),
             management_account: self.management_account,
             settings: self.settings.clone(),
             ..Default::default()
