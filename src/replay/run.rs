@@ -319,29 +319,9 @@ impl<'r> Worker<'r> {
             principals.insert(arn.to_string(), p.clone());
             p
         };
-        let e = match event::map_event(&ev, &mut parse) {
-            EventKind::Other(t) => {
-                *summary.skipped.entry(t.to_string()).or_default() += 1;
-                return;
-            }
-            EventKind::SignIn {
-                principal,
-                mfa_used,
-                success,
-            } => {
-                if success && !mfa_used {
-                    *summary
-                        .console_sign_ins_without_mfa
-                        .entry(principal.to_string())
-                        .or_default() += 1;
-                }
-                *summary
-                    .skipped
-                    .entry("AwsConsoleSignIn".into())
-                    .or_default() += 1;
-                return;
-            }
-            EventKind::Call(e) => e,
+        // Sign-ins and other event types are counted; API calls go on.
+        let Some(e) = count_non_call(summary, event::map_event(&ev, &mut parse)) else {
+            return;
         };
         let caller = ev.caller_arn();
         let mut mapping = e.mapping;
@@ -581,6 +561,34 @@ pub fn json_str(out: &mut Vec<u8>, v: &str) {
     }
     out.extend_from_slice(&b[from..]);
     out.push(b'"');
+}
+
+/// Counts a sign-in or another event type in `summary`; an API call is handed back.
+fn count_non_call<'e>(summary: &mut Summary, kind: EventKind<'e>) -> Option<Box<MappedEvent<'e>>> {
+    match kind {
+        EventKind::Other(t) => {
+            *summary.skipped.entry(t.to_string()).or_default() += 1;
+            None
+        }
+        EventKind::SignIn {
+            principal,
+            mfa_used,
+            success,
+        } => {
+            if success && !mfa_used {
+                *summary
+                    .console_sign_ins_without_mfa
+                    .entry(principal.to_string())
+                    .or_default() += 1;
+            }
+            *summary
+                .skipped
+                .entry("AwsConsoleSignIn".into())
+                .or_default() += 1;
+            None
+        }
+        EventKind::Call(e) => Some(e),
+    }
 }
 
 /// The error record of a record that is not JSON.

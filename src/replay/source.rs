@@ -639,16 +639,26 @@ fn stream_list(
         }
     };
     // What follows the list: the log file's closing brace (or nothing, for an array).
-    let Some(after) = closed else {
-        if src.damage.is_some() {
-            return Ok(());
-        }
-        return Err(InputError::whole(
+    match closed {
+        Some(after) => after_list(src, c, after, shown, log_file),
+        None if src.damage.is_some() => Ok(()),
+        None => Err(InputError::whole(
             shown,
             format!("the list of events is damaged or ends early after {index} event(s); the events before were read"),
         )
-        .into());
-    };
+        .into()),
+    }
+}
+
+/// Checks what follows a list of events (from `after` in the chunk's text, then the file): the
+/// log file's closing brace, or nothing for an array.
+fn after_list(
+    src: &mut Source,
+    c: &mut Chunker<'_>,
+    after: usize,
+    shown: &str,
+    log_file: bool,
+) -> Result<(), Stop> {
     let mut rest = c.cur.text[after..].to_vec();
     c.cur.text.truncate(after);
     while rest.len() <= MAX_LINE_BYTES && src.fill_vec(&mut rest, 1 << 20)? > 0 {}
