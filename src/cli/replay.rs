@@ -10,7 +10,7 @@ use iamsim::policy::PolicyKind;
 use iamsim::replay::run::{Proposed, ReplayError, Resolver};
 use iamsim::replay::{source, Summary};
 use iamsim::values::Wildcard;
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 /// Output formats.
@@ -297,14 +297,32 @@ pub fn run(args: &ReplayArgs, out: &mut Output) -> CmdResult {
         .map_or(1, |n| n.get())
         .clamp(1, 8);
     let jsonl = args.format == Format::Jsonl;
-    let damaged = match iamsim::replay::run::replay_files(
+    // A spinner with the events read so far, on standard error when it is a terminal.
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let b = indicatif::ProgressBar::new_spinner().with_style(
+            indicatif::ProgressStyle::with_template("{spinner} {human_pos} events read, {elapsed}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        );
+        b.set_draw_target(indicatif::ProgressDrawTarget::stderr_with_hz(4));
+        b
+    });
+    let result = iamsim::replay::run::replay_files(
         &resolver,
         &files,
         jobs,
         jsonl,
         &mut summary,
         &mut |t| out.write_unfiltered(t),
-    ) {
+        &mut |s| {
+            if let Some(b) = &bar {
+                b.set_position(s.events);
+            }
+        },
+    );
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    let damaged = match result {
         Ok(d) => d,
         Err(ReplayError::Input(e)) => return Err(e.into()),
         Err(ReplayError::Io(e)) => return Err(e.into()),

@@ -660,8 +660,8 @@ pub enum ReplayError {
 
 /// Replays `files` in order: one thread reads them (JSON Lines streamed), `jobs` threads
 /// evaluate each chunk's parts, and the parts' summaries are merged into `summary` in input
-/// order and their JSON Lines (with `jsonl`) passed to `emit`. Returns the damage notes of
-/// truncated gzip files.
+/// order and their JSON Lines (with `jsonl`) passed to `emit`; `progress` sees the summary after
+/// each chunk. Returns the damage notes of truncated gzip files.
 pub fn replay_files(
     resolver: &Resolver,
     files: &[PathBuf],
@@ -669,6 +669,7 @@ pub fn replay_files(
     jsonl: bool,
     summary: &mut Summary,
     emit: &mut dyn FnMut(&[u8]) -> std::io::Result<()>,
+    progress: &mut dyn FnMut(&Summary),
 ) -> Result<Vec<String>, ReplayError> {
     let jobs = jobs.max(1);
     let now = crate::scenario::now_secs();
@@ -710,6 +711,7 @@ pub fn replay_files(
                 summary.merge(part);
                 emit(&text).map_err(ReplayError::Io)?;
             }
+            progress(summary);
         }
         Ok(())
     })?;
