@@ -38,6 +38,10 @@ pub struct Proposed {
     pub patterns: Vec<(Wildcard, PolicySet)>,
 }
 
+/// Callers (and parsed ARNs) a worker keeps before starting its caches afresh: memory follows
+/// the number of distinct callers only up to this.
+const MAX_CACHED: usize = 8192;
+
 /// A policy set a worker holds for a caller.
 #[derive(Clone)]
 enum SetRef<'r> {
@@ -123,6 +127,10 @@ fn entry<'a, 'r>(
     caller: &str,
 ) -> &'a mut CallerEntry<'r> {
     if !callers.contains_key(caller) {
+        // Bounded: many distinct callers (session names) start the cache afresh.
+        if callers.len() >= MAX_CACHED {
+            callers.clear();
+        }
         let (base, prop) = match resolver {
             // The proposed set for this caller: the first pattern naming it, else the
             // general one.
@@ -316,6 +324,9 @@ impl<'r> Worker<'r> {
                 return p.clone();
             }
             let p = event::parse_principal(arn);
+            if principals.len() >= MAX_CACHED {
+                principals.clear();
+            }
             principals.insert(arn.to_string(), p.clone());
             p
         };
