@@ -322,3 +322,125 @@ fn json_lines_stream_with_every_line_in_its_place() {
         assert_eq!(rs[4]["event_id"], "evt-last");
     }
 }
+
+/// `--with-rcp`: an RCP denying S3 without MFA breaks exactly the S3 calls made without MFA,
+/// whether one scenario or the account export decides; a new RCP level keeps RCPFullAWSAccess.
+#[test]
+fn an_rcp_change_breaks_the_s3_calls_without_mfa() {
+    let rcp = "testdata/policies/rcp-deny-s3-without-mfa.json";
+    for base in [
+        vec!["--scenario", "testdata/replay/scenario.json"],
+        vec!["--auth-details", "testdata/replay/auth-details.json"],
+    ] {
+        let mut args = base.clone();
+        args.extend(["--with-rcp", rcp, "--format", "jsonl"]);
+        let o = Command::new(env!("CARGO_BIN_EXE_iamsim"))
+            .arg("replay")
+            .arg("testdata/replay/trail")
+            .args(&args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .unwrap();
+        assert_eq!(
+            o.status.code(),
+            Some(1),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let rs: Vec<serde_json::Value> = String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        let broken: Vec<&serde_json::Value> = rs
+            .iter()
+            .filter(|r| r["baseline"] == "allowed" && r["proposed"] != "allowed")
+            .filter(|r| r["observed"] != "denied")
+            .collect();
+        let mut ids: Vec<&str> = broken
+            .iter()
+            .map(|r| r["event_id"].as_str().unwrap())
+            .collect();
+        ids.sort();
+        assert_eq!(ids, ["evt-0001", "evt-0021", "evt-0031"], "{base:?}");
+        for r in &broken {
+            assert!(r["action"].as_str().unwrap().starts_with("s3:"));
+            assert_eq!(r["without_mfa"], true);
+            assert_eq!(r["proposed"], "explicitDeny");
+            assert_eq!(
+                r["proposed_statements"][0],
+                "testdata/policies/rcp-deny-s3-without-mfa.json#DenyS3WithoutMFA"
+            );
+        }
+        // The S3 call made with MFA and the other services stay allowed (RCPFullAWSAccess).
+        assert_eq!(by_id(&rs, "evt-0002")["proposed"], "allowed");
+        assert_eq!(by_id(&rs, "evt-0032")["proposed"], "allowed");
+    }
+    // A level that does not exist is an error naming the flag.
+    let o = replay(&["--with-rcp", &format!("3:{rcp}")]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--with-rcp"));
+}
+
+/// A log file as delivered is streamed event by event: a damaged event is an error record in
+/// its place, a file cut short keeps the events before it and is an error naming the file.
+#[test]
+fn records_files_stream_event_by_event() {
+    let dir = std::env::temp_dir().join(format!("iamsim-replay-records-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let good = std::fs::read_to_string("testdata/replay/trail/lake-export.jsonl").unwrap();
+    let lines: Vec<&str> = good.lines().collect();
+    let run = |name: &str, text: &str| {
+        let f = dir.join(name);
+        std::fs::write(&f, text).unwrap();
+        Command::new(env!("CARGO_BIN_EXE_iamsim"))
+            .args([
+                "replay",
+                f.to_str().unwrap(),
+                "--scenario",
+                "testdata/replay/scenario.json",
+            ])
+            .args(["--format", "jsonl"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .unwrap()
+    };
+    let recs = |o: &Output| -> Vec<serde_json::Value> {
+        String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+    // A damaged event between two good ones.
+    let o = run(
+        "damaged.json",
+        &format!(
+            "{{\"Records\": [{}, {{\"eventType\": tru}}, {}]}}",
+            lines[0], lines[1]
+        ),
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let rs = recs(&o);
+    assert_eq!(rs.len(), 3);
+    assert_eq!(rs[0]["event_id"], "evt-0021");
+    assert_eq!(rs[1]["index"], 1);
+    assert!(rs[1]["error"].is_string(), "{}", rs[1]);
+    assert_eq!(rs[2]["index"], 2);
+    // Cut short: the first event is kept, the file is named.
+    let full = format!("{{\"Records\": [{}, {}]}}", lines[0], lines[1]);
+    let o = run("cut.json", &full[..full.len() - lines[1].len() / 2]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("cut.json"));
+    assert_eq!(recs(&o)[0]["event_id"], "evt-0021");
+    // Text after the list, and an empty list.
+    let o = run("tail.json", &format!("{{\"Records\": [{}]}} x", lines[0]));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("tail.json"));
+    let o = run("empty.json", "{\"Records\": [ ]}\n");
+    assert_eq!(o.status.code(), Some(0));
+    assert!(o.stdout.is_empty());
+}

@@ -10,7 +10,7 @@ use iamsim::policy::PolicyKind;
 use iamsim::replay::run::{Proposed, ReplayError, Resolver};
 use iamsim::replay::{source, Summary};
 use iamsim::values::Wildcard;
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 /// Output formats.
@@ -48,6 +48,10 @@ pub struct ReplayArgs {
     /// level N with N:FILE (repeatable).
     #[arg(long = "with-scp", value_name = "[LEVEL:]FILE")]
     pub with_scp: Vec<String>,
+    /// Proposed: a resource control policy attached at the last RCP level (a new level when
+    /// there is none), or at level N with N:FILE (repeatable).
+    #[arg(long = "with-rcp", value_name = "[LEVEL:]FILE")]
+    pub with_rcp: Vec<String>,
     /// Proposed: an identity policy added for every caller, or for callers whose ARN matches a
     /// wildcard pattern with PATTERN=FILE (repeatable; the first matching pattern applies).
     #[arg(long = "with-identity", value_name = "[PATTERN=]FILE")]
@@ -80,13 +84,15 @@ fn build_export(args: &ReplayArgs) -> Result<Resolver, CliError> {
     let (built, _) = args.scenario.build(&[])?;
     super::warn_all(&built.notes);
     let sc = built.spec.scenario;
-    let base = iamsim::replay::ExportPolicies::new(
+    let mut base = iamsim::replay::ExportPolicies::new(
         export.clone(),
         sc.scps.clone(),
         sc.settings.clone(),
         sc.management_account,
     );
+    base.rcps = sc.rcps.clone();
     let changed = !(args.with_scp.is_empty()
+        && args.with_rcp.is_empty()
         && args.with_identity.is_empty()
         && args.without.is_empty()
         && args.replace.is_empty());
@@ -126,8 +132,11 @@ fn build_export(args: &ReplayArgs) -> Result<Resolver, CliError> {
     }
     let mut scps = sc.scps.clone();
     add_scps(&mut b, &args.with_scp, &mut scps)?;
+    let mut rcps = sc.rcps.clone();
+    add_rcps(&mut b, &args.with_rcp, &mut rcps)?;
     let mut prop =
         iamsim::replay::ExportPolicies::new(prop_export, scps, sc.settings, sc.management_account);
+    prop.rcps = rcps;
     for spec in &args.with_identity {
         let (pat, file) = spec.split_once('=').unwrap_or(("*", spec.as_str()));
         let p = b
@@ -138,11 +147,47 @@ fn build_export(args: &ReplayArgs) -> Result<Resolver, CliError> {
     Ok(Resolver::Export(Box::new(base), Some(Box::new(prop))))
 }
 
+/// The AWS managed RCP every level of an organization holds.
+fn rcp_full_aws_access() -> Result<iamsim::policy::Policy, CliError> {
+    let text = r#"{"Version":"2012-10-17","Statement":[{"Sid":"RCPFullAWSAccess","Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}"#;
+    iamsim::policy::parse_policy_text(
+        text,
+        "RCPFullAWSAccess",
+        "RCPFullAWSAccess",
+        PolicyKind::Rcp,
+        iamsim::ParseOptions::default(),
+    )
+    .map(|(p, _)| p)
+    .map_err(|_| CliError::Message("the built-in RCPFullAWSAccess does not parse".into()))
+}
+
 /// Attaches `--with-scp [LEVEL:]FILE` policies to `scps`.
 fn add_scps(
     b: &mut iamsim::scenario::ScenarioBuilder,
     specs: &[String],
     scps: &mut Vec<Vec<iamsim::policy::Policy>>,
+) -> Result<(), CliError> {
+    add_levels(b, specs, scps, PolicyKind::Scp, "--with-scp", "SCP")
+}
+
+/// Attaches `--with-rcp [LEVEL:]FILE` policies to `rcps`.
+fn add_rcps(
+    b: &mut iamsim::scenario::ScenarioBuilder,
+    specs: &[String],
+    rcps: &mut Vec<Vec<iamsim::policy::Policy>>,
+) -> Result<(), CliError> {
+    add_levels(b, specs, rcps, PolicyKind::Rcp, "--with-rcp", "RCP")
+}
+
+/// Attaches `[LEVEL:]FILE` policies of `kind` to `levels` (the last level, or a new one when
+/// there is none, without `LEVEL`).
+fn add_levels(
+    b: &mut iamsim::scenario::ScenarioBuilder,
+    specs: &[String],
+    scps: &mut Vec<Vec<iamsim::policy::Policy>>,
+    kind: PolicyKind,
+    flag: &str,
+    what: &str,
 ) -> Result<(), CliError> {
     for spec in specs {
         let (level, file) = match spec.split_once(':') {
@@ -151,20 +196,23 @@ fn add_scps(
             }
             _ => (None, spec.as_str()),
         };
-        let p = b
-            .loader
-            .load_file(std::path::Path::new(file), PolicyKind::Scp)?;
+        let p = b.loader.load_file(std::path::Path::new(file), kind)?;
         match level {
             Some(l) if l < scps.len() => scps[l].push(p),
             Some(l) => {
                 return Err(InputError::whole(
-                    "--with-scp",
+                    flag,
                     format!(
-                        "level {l} does not exist: the scenario has {} SCP level(s)",
+                        "level {l} does not exist: the scenario has {} {what} level(s)",
                         scps.len()
                     ),
                 )
                 .into())
+            }
+            // A new RCP level holds RCPFullAWSAccess too: AWS attaches it to every root, OU and
+            // account, and it cannot be detached.
+            None if scps.is_empty() && kind == PolicyKind::Rcp => {
+                scps.push(vec![rcp_full_aws_access()?, p])
             }
             None if scps.is_empty() => scps.push(vec![p]),
             None => scps.last_mut().expect("non-empty").push(p),
@@ -178,7 +226,7 @@ fn build(args: &ReplayArgs) -> Result<(PolicySet, Proposed), CliError> {
     super::warn_all(&built.notes);
     let base_sc = built.spec.scenario;
     let baseline = PolicySet::compile(&base_sc).map_err(|e| CliError::Message(e.to_string()))?;
-    if args.with_scp.is_empty() && args.with_identity.is_empty() {
+    if args.with_scp.is_empty() && args.with_rcp.is_empty() && args.with_identity.is_empty() {
         return Ok((
             baseline,
             Proposed {
@@ -191,6 +239,7 @@ fn build(args: &ReplayArgs) -> Result<(PolicySet, Proposed), CliError> {
     b.settings(&args.scenario.settings)?;
     let mut proposed = base_sc.clone();
     add_scps(&mut b, &args.with_scp, &mut proposed.scps)?;
+    add_rcps(&mut b, &args.with_rcp, &mut proposed.rcps)?;
     let mut patterned = Vec::new();
     for spec in &args.with_identity {
         match spec.split_once('=') {
@@ -248,14 +297,32 @@ pub fn run(args: &ReplayArgs, out: &mut Output) -> CmdResult {
         .map_or(1, |n| n.get())
         .clamp(1, 8);
     let jsonl = args.format == Format::Jsonl;
-    let damaged = match iamsim::replay::run::replay_files(
+    // A spinner with the events read so far, on standard error when it is a terminal.
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let b = indicatif::ProgressBar::new_spinner().with_style(
+            indicatif::ProgressStyle::with_template("{spinner} {human_pos} events read, {elapsed}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        );
+        b.set_draw_target(indicatif::ProgressDrawTarget::stderr_with_hz(4));
+        b
+    });
+    let result = iamsim::replay::run::replay_files(
         &resolver,
         &files,
         jobs,
         jsonl,
         &mut summary,
         &mut |t| out.write_unfiltered(t),
-    ) {
+        &mut |s| {
+            if let Some(b) = &bar {
+                b.set_position(s.events);
+            }
+        },
+    );
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    let damaged = match result {
         Ok(d) => d,
         Err(ReplayError::Input(e)) => return Err(e.into()),
         Err(ReplayError::Io(e)) => return Err(e.into()),

@@ -152,25 +152,20 @@ pub enum EventKind<'e> {
     Other(&'e str),
 }
 
-/// `eventSource` prefixes that are not the IAM service prefix.
-const SOURCE_PREFIX: &[(&str, &str)] = &[
-    ("monitoring", "cloudwatch"),
-    ("email", "ses"),
-    ("elasticloadbalancing", "elasticloadbalancing"),
-    ("logs", "logs"),
-    ("es", "es"),
-    ("signin", "signin"),
-    ("sso", "sso"),
-    ("s3-outposts", "s3-outposts"),
-    ("execute-api", "execute-api"),
-    ("states", "states"),
-    ("ssm-incidents", "ssm-incidents"),
-    ("iot-data", "iot"),
-    ("data.iot", "iot"),
-    ("kinesisanalytics", "kinesisanalytics"),
-    ("sts", "sts"),
-    ("lambda", "lambda"),
-];
+/// `eventSource` hosts whose IAM prefix is another name that the generated table
+/// ([`super::services::CLOUDTRAIL_SERVICES`], from iann0036/iam-dataset) does not list.
+const EXTRA_SOURCES: &[(&str, &str)] =
+    &[("email", "ses"), ("iot-data", "iot"), ("data.iot", "iot")];
+
+/// The IAM service prefix of an event-source host (without `.amazonaws.com`).
+pub fn service_prefix(host: &str) -> &str {
+    super::services::CLOUDTRAIL_SERVICES
+        .iter()
+        .chain(EXTRA_SOURCES)
+        .find(|(h, _)| *h == host)
+        .map(|(_, p)| *p)
+        .unwrap_or(host)
+}
 
 /// S3 operations whose IAM action has another name.
 const S3_RENAMES: &[(&str, &str)] = &[
@@ -732,11 +727,7 @@ pub fn action_of(event: &Event<'_>) -> Result<String, String> {
             "eventSource \"{source}\" is not an AWS service endpoint"
         ));
     };
-    let prefix = SOURCE_PREFIX
-        .iter()
-        .find(|(h, _)| *h == host)
-        .map(|(_, p)| *p)
-        .unwrap_or(host);
+    let prefix = service_prefix(host);
     if prefix.contains('.') {
         return Err(format!(
             "no IAM service prefix known for eventSource \"{source}\""
@@ -1233,5 +1224,19 @@ mod tests {
         // Not an object, not JSON.
         assert!(Event::parse("[1]", &mut None).unwrap().is_none());
         assert!(Event::parse("{", &mut None).is_err());
+    }
+
+    /// Every prefix the event-source tables name is a service of the action catalog.
+    #[test]
+    fn every_mapped_service_prefix_is_in_the_catalog() {
+        let cat = crate::catalog::catalog();
+        let tables = super::super::services::CLOUDTRAIL_SERVICES
+            .iter()
+            .chain(EXTRA_SOURCES);
+        let missing: Vec<_> = tables.filter(|(_, p)| cat.service(p).is_none()).collect();
+        assert!(missing.is_empty(), "not in the catalog: {missing:?}");
+        assert_eq!(service_prefix("monitoring"), "cloudwatch");
+        assert_eq!(service_prefix("tagging"), "tag");
+        assert_eq!(service_prefix("kms"), "kms");
     }
 }

@@ -12,6 +12,7 @@
 
 pub mod event;
 pub mod run;
+pub mod services;
 pub mod source;
 
 use crate::compile::PolicySet;
@@ -217,6 +218,18 @@ impl Summary {
     }
 }
 
+/// `arn:aws:sts::ACCOUNT:assumed-role/ROLE` for a role session's ARN; any other ARN as it is.
+fn role_of_session(arn: &str) -> &str {
+    const AR: &str = ":assumed-role/";
+    match arn.find(AR) {
+        Some(i) => match arn[i + AR.len()..].find('/') {
+            Some(j) => &arn[..i + AR.len() + j],
+            None => arn,
+        },
+        None => arn,
+    }
+}
+
 /// Per-principal policy sets from an account export: a user's own, groups' and managed
 /// policies and boundary; a role's policies for its sessions; the SCP levels beside them. Each
 /// principal's set is compiled once and cached.
@@ -225,6 +238,8 @@ pub struct ExportPolicies {
     pub export: crate::account::export::AccountExport,
     /// SCP levels.
     pub scps: Vec<Vec<crate::policy::Policy>>,
+    /// RCP levels.
+    pub rcps: Vec<Vec<crate::policy::Policy>>,
     /// Identity policies added for callers whose ARN matches (the proposed change).
     pub added: Vec<(crate::values::Wildcard, crate::policy::Policy)>,
     /// Settings.
@@ -246,6 +261,7 @@ impl ExportPolicies {
         ExportPolicies {
             export,
             scps,
+            rcps: Vec::new(),
             added: Vec::new(),
             settings,
             management_account,
@@ -256,6 +272,14 @@ impl ExportPolicies {
     /// The set for the caller `arn` (an IAM user, a role session, the root user), compiled on
     /// first use and shared by every thread after that.
     pub fn set_for(&self, arn: &str) -> Result<std::sync::Arc<PolicySet>, String> {
+        // The sessions of a role share its policies: one set per role (unless an added
+        // identity policy's pattern could tell its sessions apart), so the cache grows with the
+        // principals, not with the session names.
+        let arn = if self.added.is_empty() {
+            role_of_session(arn)
+        } else {
+            arn
+        };
         if let Some(r) = self
             .cache
             .lock()
@@ -310,10 +334,32 @@ impl ExportPolicies {
             identity,
             boundary,
             scps: self.scps.clone(),
+            rcps: self.rcps.clone(),
             management_account: self.management_account,
             settings: self.settings.clone(),
             ..Default::default()
         };
         PolicySet::compile(&sc).map_err(|e| e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::role_of_session;
+
+    #[test]
+    fn sessions_share_their_role_and_other_callers_stay_themselves() {
+        assert_eq!(
+            role_of_session("arn:aws:sts::111122223333:assumed-role/ci-deploy/build-812"),
+            "arn:aws:sts::111122223333:assumed-role/ci-deploy"
+        );
+        assert_eq!(
+            role_of_session("arn:aws:sts::111122223333:assumed-role/ci-deploy"),
+            "arn:aws:sts::111122223333:assumed-role/ci-deploy"
+        );
+        assert_eq!(
+            role_of_session("arn:aws:iam::111122223333:user/alice"),
+            "arn:aws:iam::111122223333:user/alice"
+        );
     }
 }

@@ -38,6 +38,10 @@ pub struct Proposed {
     pub patterns: Vec<(Wildcard, PolicySet)>,
 }
 
+/// Callers (and parsed ARNs) a worker keeps before starting its caches afresh: memory follows
+/// the number of distinct callers only up to this.
+const MAX_CACHED: usize = 8192;
+
 /// A policy set a worker holds for a caller.
 #[derive(Clone)]
 enum SetRef<'r> {
@@ -123,6 +127,10 @@ fn entry<'a, 'r>(
     caller: &str,
 ) -> &'a mut CallerEntry<'r> {
     if !callers.contains_key(caller) {
+        // Bounded: many distinct callers (session names) start the cache afresh.
+        if callers.len() >= MAX_CACHED {
+            callers.clear();
+        }
         let (base, prop) = match resolver {
             // The proposed set for this caller: the first pattern naming it, else the
             // general one.
@@ -316,32 +324,15 @@ impl<'r> Worker<'r> {
                 return p.clone();
             }
             let p = event::parse_principal(arn);
+            if principals.len() >= MAX_CACHED {
+                principals.clear();
+            }
             principals.insert(arn.to_string(), p.clone());
             p
         };
-        let e = match event::map_event(&ev, &mut parse) {
-            EventKind::Other(t) => {
-                *summary.skipped.entry(t.to_string()).or_default() += 1;
-                return;
-            }
-            EventKind::SignIn {
-                principal,
-                mfa_used,
-                success,
-            } => {
-                if success && !mfa_used {
-                    *summary
-                        .console_sign_ins_without_mfa
-                        .entry(principal.to_string())
-                        .or_default() += 1;
-                }
-                *summary
-                    .skipped
-                    .entry("AwsConsoleSignIn".into())
-                    .or_default() += 1;
-                return;
-            }
-            EventKind::Call(e) => e,
+        // Sign-ins and other event types are counted; API calls go on.
+        let Some(e) = count_non_call(summary, event::map_event(&ev, &mut parse)) else {
+            return;
         };
         let caller = ev.caller_arn();
         let mut mapping = e.mapping;
@@ -583,6 +574,34 @@ pub fn json_str(out: &mut Vec<u8>, v: &str) {
     out.push(b'"');
 }
 
+/// Counts a sign-in or another event type in `summary`; an API call is handed back.
+fn count_non_call<'e>(summary: &mut Summary, kind: EventKind<'e>) -> Option<Box<MappedEvent<'e>>> {
+    match kind {
+        EventKind::Other(t) => {
+            *summary.skipped.entry(t.to_string()).or_default() += 1;
+            None
+        }
+        EventKind::SignIn {
+            principal,
+            mfa_used,
+            success,
+        } => {
+            if success && !mfa_used {
+                *summary
+                    .console_sign_ins_without_mfa
+                    .entry(principal.to_string())
+                    .or_default() += 1;
+            }
+            *summary
+                .skipped
+                .entry("AwsConsoleSignIn".into())
+                .or_default() += 1;
+            None
+        }
+        EventKind::Call(e) => Some(e),
+    }
+}
+
 /// The error record of a record that is not JSON.
 fn error_record(out: &mut Vec<u8>, file_json: &str, index: usize, msg: &str) {
     out.extend_from_slice(b"{\"error\":");
@@ -652,8 +671,8 @@ pub enum ReplayError {
 
 /// Replays `files` in order: one thread reads them (JSON Lines streamed), `jobs` threads
 /// evaluate each chunk's parts, and the parts' summaries are merged into `summary` in input
-/// order and their JSON Lines (with `jsonl`) passed to `emit`. Returns the damage notes of
-/// truncated gzip files.
+/// order and their JSON Lines (with `jsonl`) passed to `emit`; `progress` sees the summary after
+/// each chunk. Returns the damage notes of truncated gzip files.
 pub fn replay_files(
     resolver: &Resolver,
     files: &[PathBuf],
@@ -661,6 +680,7 @@ pub fn replay_files(
     jsonl: bool,
     summary: &mut Summary,
     emit: &mut dyn FnMut(&[u8]) -> std::io::Result<()>,
+    progress: &mut dyn FnMut(&Summary),
 ) -> Result<Vec<String>, ReplayError> {
     let jobs = jobs.max(1);
     let now = crate::scenario::now_secs();
@@ -702,6 +722,7 @@ pub fn replay_files(
                 summary.merge(part);
                 emit(&text).map_err(ReplayError::Io)?;
             }
+            progress(summary);
         }
         Ok(())
     })?;

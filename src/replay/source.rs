@@ -348,7 +348,17 @@ fn read_one(path: &Path, shown: &str, c: &mut Chunker<'_>) -> Result<Option<Stri
         stream_lines(&mut src, buf, shown, c)?;
         return Ok(src.damage);
     }
-    // A whole document: the rest of the file, within the limit.
+    // A log file as delivered (`{"Records": [`) or an array of events: streamed record by
+    // record.
+    let start = content_start(&buf);
+    if let Some(at) = list_start(&buf[start..]) {
+        let log_file = buf[start] == b'{';
+        buf.drain(..start + at);
+        drop(block);
+        stream_list(&mut src, buf, shown, log_file, c)?;
+        return Ok(src.damage);
+    }
+    // Another whole document: the rest of the file, within the limit.
     loop {
         if buf.len() as u64 > MAX_FILE_BYTES {
             let msg = if src.gzip {
@@ -471,6 +481,197 @@ fn non_blank(raw: &[u8]) -> Option<(usize, usize)> {
         }
     }
     Some((a, b))
+}
+
+/// Where the list of events starts (just after its `[`) when `text` opens a log file as
+/// delivered (`{"Records": [`, `"Records"` its first key) or an array.
+fn list_start(text: &[u8]) -> Option<usize> {
+    let ws = |mut i: usize| {
+        while i < text.len() && is_ws(text[i]) {
+            i += 1;
+        }
+        i
+    };
+    match text.first()? {
+        b'[' => Some(1),
+        b'{' => {
+            let i = ws(1);
+            let i = text[i..].starts_with(b"\"Records\"").then_some(i + 9)?;
+            let i = ws(i);
+            let i = (text.get(i) == Some(&b':')).then_some(ws(i + 1))?;
+            (text.get(i) == Some(&b'[')).then_some(i + 1)
+        }
+        _ => None,
+    }
+}
+
+/// Where the string whose contents start at `j` ends (just after its closing quote).
+fn string_end(b: &[u8], mut j: usize) -> Option<usize> {
+    loop {
+        let k = j + memchr::memchr2(b'"', b'\\', b.get(j..)?)?;
+        if b[k] == b'"' {
+            return Some(k + 1);
+        }
+        j = k + 2;
+    }
+}
+
+/// Where the JSON value starting at `b[i]` ends, or `None` when `b` stops before its end. Only
+/// the structure is followed (strings, nesting); the evaluating thread parses the value.
+fn value_end(b: &[u8], i: usize) -> Option<usize> {
+    match b[i] {
+        b'"' => string_end(b, i + 1),
+        b'{' | b'[' => {
+            let mut depth = 0usize;
+            let mut j = i;
+            while j < b.len() {
+                match b[j] {
+                    b'"' => {
+                        j = string_end(b, j + 1)?;
+                        continue;
+                    }
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return Some(j + 1);
+                        }
+                    }
+                    _ => {}
+                }
+                j += 1;
+            }
+            None
+        }
+        _ => b[i..]
+            .iter()
+            .position(|&c| matches!(c, b',' | b']' | b'}') || is_ws(c))
+            .map(|n| i + n),
+    }
+}
+
+/// Streams the events of a list: `buf` starts just after its `[`; each event's text goes to a
+/// chunk as it is read, so a log file of any size is held a chunk at a time. A damaged event is
+/// an error record (the evaluating thread parses it); a list that ends early (a truncated file)
+/// keeps the events before and is an error naming the file.
+fn stream_list(
+    src: &mut Source,
+    buf: Vec<u8>,
+    shown: &str,
+    log_file: bool,
+    c: &mut Chunker<'_>,
+) -> Result<(), Stop> {
+    let mut file = c.file(shown);
+    let mut pos = c.cur.text.len();
+    c.cur.text.extend_from_slice(&buf);
+    drop(buf);
+    let mut index = 0usize;
+    // After `[` or `,` an event is expected; after an event, `,` or `]`.
+    let mut want_event = true;
+    let mut eof = false;
+    let closed = loop {
+        let t = &c.cur.text;
+        while pos < t.len() && is_ws(t[pos]) {
+            pos += 1;
+        }
+        if pos < t.len() {
+            let b = t[pos];
+            if want_event && b == b']' && index == 0 {
+                break Some(pos + 1);
+            }
+            if !want_event {
+                match b {
+                    b',' => {
+                        want_event = true;
+                        pos += 1;
+                        continue;
+                    }
+                    b']' => break Some(pos + 1),
+                    _ => break None,
+                }
+            }
+            if matches!(b, b',' | b']' | b'}') {
+                break None;
+            }
+            // A whole event, or at the end of the file its last (damaged) part.
+            let end = match value_end(t, pos) {
+                Some(e) => Some(e),
+                None if eof => Some(t.len()),
+                None => None,
+            };
+            if let Some(end) = end {
+                c.cur.spans.push(Span {
+                    file,
+                    index,
+                    start: pos,
+                    end,
+                    line: 0,
+                    bad: None,
+                });
+                index += 1;
+                pos = end;
+                want_event = false;
+                if eof && end == c.cur.text.len() {
+                    break None;
+                }
+                continue;
+            }
+        } else if eof {
+            break None;
+        }
+        // A full chunk goes on; the partial event starts the next one.
+        if c.cur.spans.len() >= CHUNK_RECORDS || pos >= CHUNK_BYTES {
+            if !c.cut(pos, shown) {
+                return Err(Stop::Gone);
+            }
+            file = 0;
+            pos = 0;
+        }
+        if c.cur.text.len() - pos > MAX_LINE_BYTES {
+            return Err(InputError::whole(
+                shown,
+                format!("event {index} of the list is longer than {MAX_LINE_BYTES} bytes"),
+            )
+            .into());
+        }
+        if src.fill_vec(&mut c.cur.text, 1 << 20)? == 0 {
+            eof = true;
+        }
+    };
+    // What follows the list: the log file's closing brace (or nothing, for an array).
+    match closed {
+        Some(after) => after_list(src, c, after, shown, log_file),
+        None if src.damage.is_some() => Ok(()),
+        None => Err(InputError::whole(
+            shown,
+            format!("the list of events is damaged or ends early after {index} event(s); the events before were read"),
+        )
+        .into()),
+    }
+}
+
+/// Checks what follows a list of events (from `after` in the chunk's text, then the file): the
+/// log file's closing brace, or nothing for an array.
+fn after_list(
+    src: &mut Source,
+    c: &mut Chunker<'_>,
+    after: usize,
+    shown: &str,
+    log_file: bool,
+) -> Result<(), Stop> {
+    let mut rest = c.cur.text[after..].to_vec();
+    c.cur.text.truncate(after);
+    while rest.len() <= MAX_LINE_BYTES && src.fill_vec(&mut rest, 1 << 20)? > 0 {}
+    let rest = std::str::from_utf8(&rest).unwrap_or("?").trim();
+    let expected = if log_file { "}" } else { "" };
+    if rest != expected && src.damage.is_none() {
+        return Err(InputError::whole(
+            shown,
+            "unexpected text after the list of events: not CloudTrail as delivered",
+        )
+        .into());
+    }
+    Ok(())
 }
 
 fn too_long(line: usize, len: usize) -> String {
