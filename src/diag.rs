@@ -109,6 +109,21 @@ codes! {
 }
 
 impl Code {
+    /// Whether `strict_validation` turns this warning into an error: the validation warnings of
+    /// semantics §6.2 (and the policy-variable checks), but not the remarks IAM itself accepts
+    /// documents with — a non-canonical operator spelling, `Id` in an identity policy, spaces
+    /// around a value, or a variable in an ARN's account part (AWS's own
+    /// AmazonTimestreamInfluxDBServiceRolePolicy has `${aws:PrincipalAccount}` there).
+    pub fn strict_rejects(self) -> bool {
+        !matches!(
+            self,
+            Code::NoncanonicalOperator
+                | Code::IdInIdentityPolicy
+                | Code::WhitespaceInValue
+                | Code::VariableOutsideResourcePart
+        )
+    }
+
     /// The code named `name`, if there is one.
     pub fn from_name(name: &str) -> Option<Code> {
         Code::ALL.iter().copied().find(|c| c.as_str() == name)

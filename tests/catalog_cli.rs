@@ -295,6 +295,41 @@ fn strict_validation_does_not_reject_for_catalog_findings() {
 }
 
 #[test]
+fn strict_validation_rejects_the_validation_warnings_and_not_what_aws_ships() {
+    // The shapes of two AWS managed policies: a global key AWS uses but does not list, and a
+    // variable in an ARN's account part. IAM accepts both; strict validation must too, while a
+    // Bool value that is not true/false (semantics 6.2) stays an error.
+    let dir = std::env::temp_dir().join(format!("iamsim-strict-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let shipped = dir.join("shipped.json");
+    std::fs::write(&shipped, r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*","Condition":{"StringEquals":{"aws:PrincipalOrgMasterAccountId":"111122223333"}}},{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:us-east-1:${aws:PrincipalAccount}:accesspoint/x"}]}"#).unwrap();
+    let bad = dir.join("bad.json");
+    std::fs::write(&bad, r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"yes"}}}}"#).unwrap();
+    let eval = |f: &std::path::Path| {
+        iamsim(&[
+            "eval",
+            "--identity",
+            f.to_str().unwrap(),
+            "--setting",
+            "strict_validation=true",
+            "--action",
+            "s3:GetObject",
+            "--resource",
+            "arn:aws:s3:::b/k",
+        ])
+    };
+    let o = eval(&shipped);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o)); // decided, not refused
+    let o = eval(&bad);
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    assert!(stderr(&o).contains("invalid-boolean-value"), "{}", stderr(&o));
+    // lint still remarks on the account-part variable; it no longer calls the key unknown.
+    let out = stdout(&iamsim(&["lint", shipped.to_str().unwrap()]));
+    assert!(out.contains("variable-outside-resource-part"), "{out}");
+    assert!(!out.contains("unknown-global-condition-key"), "{out}");
+}
+
+#[test]
 fn test_runner_warns_once_per_unknown_action() {
     let dir = std::env::temp_dir().join(format!("iamsim-catalog-t-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
