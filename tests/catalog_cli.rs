@@ -322,7 +322,11 @@ fn strict_validation_rejects_the_validation_warnings_and_not_what_aws_ships() {
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o)); // decided, not refused
     let o = eval(&bad);
     assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
-    assert!(stderr(&o).contains("invalid-boolean-value"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("invalid-boolean-value"),
+        "{}",
+        stderr(&o)
+    );
     // lint still remarks on the account-part variable; it no longer calls the key unknown.
     let out = stdout(&iamsim(&["lint", shipped.to_str().unwrap()]));
     assert!(out.contains("variable-outside-resource-part"), "{out}");
@@ -407,4 +411,38 @@ fn lint_sarif_locates_each_finding() {
         .contains("did you mean \"s3:GetObject\"?"));
     let rules = v["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap();
     assert!(rules.iter().any(|r| r["id"] == "resource-mismatch"));
+}
+
+#[test]
+fn repeated_findings_are_counted_in_the_order_they_first_appear() {
+    // Five statements misspell s3:GetObject, then five misspell iam:CreateUser: three of each
+    // are shown, and the two "more ... not shown" notes come in that order, every run.
+    let dir = std::env::temp_dir().join(format!("iamsim-repeats-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = dir.join("p.json");
+    let st = |sid: &str, a: &str| {
+        format!(r#"{{"Sid":"{sid}","Effect":"Allow","Action":"{a}","Resource":"*"}}"#)
+    };
+    let stmts: Vec<String> = (0..5)
+        .map(|i| st(&format!("A{i}"), "s3:GetObjects"))
+        .chain((0..5).map(|i| st(&format!("B{i}"), "iam:CreateUsr")))
+        .collect();
+    std::fs::write(
+        &f,
+        format!(
+            r#"{{"Version":"2012-10-17","Statement":[{}]}}"#,
+            stmts.join(",")
+        ),
+    )
+    .unwrap();
+    for _ in 0..3 {
+        let out = stdout(&iamsim(&["lint", f.to_str().unwrap()]));
+        let notes: Vec<&str> = out.lines().filter(|l| l.starts_with("note:")).collect();
+        assert_eq!(notes.len(), 2, "{out}");
+        assert!(
+            notes[0].contains("2 more") && notes[0].contains("s3:GetObjects"),
+            "{out}"
+        );
+        assert!(notes[1].contains("iam:CreateUsr"), "{out}");
+    }
 }

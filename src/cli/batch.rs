@@ -68,63 +68,24 @@ pub fn run(args: &BatchArgs) -> ExitStatus {
             return ExitStatus::Input;
         }
     };
-    let input_name = match &args.input {
-        Some(p) if p.as_os_str() != "-" => p.display().to_string(),
-        _ => "<stdin>".to_string(),
-    };
-    let (input, total): (Box<dyn Read + Send>, Option<u64>) = match &args.input {
-        // A named pipe is a fine input for a stream; a directory or a device is not.
-        Some(p) if p.is_dir() => {
-            eprintln!("error: {input_name}: cannot read file: it is a directory");
+    let (input, total, input_name) = match open_input(args) {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("error: {e}");
             return ExitStatus::Input;
         }
-        Some(p) if p.as_os_str() != "-" => match std::fs::File::open(p) {
-            Ok(f) => {
-                let len = f.metadata().ok().filter(|m| m.is_file()).map(|m| m.len());
-                (Box::new(f), len)
-            }
-            Err(e) => {
-                eprintln!("error: {input_name}: cannot read file: {e}");
-                return ExitStatus::Input;
-            }
-        },
-        _ => (Box::new(std::io::stdin()), None),
     };
     // JSON Lines need no terminal filter (serde escapes control characters); `-o` naming the
     // input is refused before the input is truncated.
-    let inputs: Vec<&Path> = args
-        .input
-        .iter()
-        .map(PathBuf::as_path)
-        .chain([args.scenario.as_path()])
-        .collect();
-    let mut output = match &args.output {
-        Some(p) => match Output::create(p, &inputs) {
-            Ok(o) => o.raw(),
-            Err(e) => {
-                eprintln!("error: {e}");
-                return ExitStatus::Input;
-            }
-        },
-        None => Output::stdout().raw(),
-    };
-    let opts = PipelineOptions {
-        jobs: args
-            .jobs
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
-        block_bytes: args.block_kib.clamp(4, 64 * 1024) * 1024,
-        max_line_bytes: iamsim::batch::MAX_LINE_BYTES,
-        explain: args.explain,
-        force_slow: args.slow_path,
-        idle_flush: std::time::Duration::from_millis(100),
-        cancel: None,
-        now: None,
+    let mut output = match open_output(args) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitStatus::Input;
+        }
     };
     let signals = Interrupts::install();
-    let opts = PipelineOptions {
-        cancel: signals.as_ref().map(|s| Arc::clone(&s.flag)),
-        ..opts
-    };
+    let opts = pipeline_options(args, signals.as_ref().map(|s| Arc::clone(&s.flag)));
     let bar = (std::io::stderr().is_terminal() && !quiet).then(|| progress_bar(total));
 
     let started = Instant::now();
@@ -169,24 +130,81 @@ pub fn run(args: &BatchArgs) -> ExitStatus {
         }
     }
     if !quiet {
-        let secs = started.elapsed().as_secs_f64();
-        eprintln!(
-            "iamsim batch: {} lines: {} allowed, {} explicitDeny, {} implicitDeny, {} errors; {} on the full path; {:.2} s, {:.0} lines/s",
-            stats.lines,
-            stats.allowed,
-            stats.explicit_deny,
-            stats.implicit_deny,
-            stats.errors,
-            stats.slow_path,
-            secs,
-            stats.lines as f64 / secs.max(1e-9)
-        );
+        print_summary(&stats, started.elapsed().as_secs_f64());
     }
     if stats.errors > 0 {
         ExitStatus::Finding
     } else {
         ExitStatus::Ok
     }
+}
+
+/// The input stream, its length when it is a regular file (for the progress bar), and its name
+/// for messages; a directory or an unopenable file is an error (a named pipe is a fine input).
+#[allow(clippy::type_complexity)]
+fn open_input(args: &BatchArgs) -> Result<(Box<dyn Read + Send>, Option<u64>, String), String> {
+    let name = match &args.input {
+        Some(p) if p.as_os_str() != "-" => p.display().to_string(),
+        _ => "<stdin>".to_string(),
+    };
+    match &args.input {
+        Some(p) if p.is_dir() => Err(format!("{name}: cannot read file: it is a directory")),
+        Some(p) if p.as_os_str() != "-" => match std::fs::File::open(p) {
+            Ok(f) => {
+                let len = f.metadata().ok().filter(|m| m.is_file()).map(|m| m.len());
+                Ok((Box::new(f), len, name))
+            }
+            Err(e) => Err(format!("{name}: cannot read file: {e}")),
+        },
+        _ => Ok((Box::new(std::io::stdin()), None, name)),
+    }
+}
+
+/// Standard output or `-o FILE` (refused when it is the input or the scenario), unfiltered.
+fn open_output(args: &BatchArgs) -> Result<Output, String> {
+    let inputs: Vec<&Path> = args
+        .input
+        .iter()
+        .map(PathBuf::as_path)
+        .chain([args.scenario.as_path()])
+        .collect();
+    match &args.output {
+        Some(p) => Output::create(p, &inputs)
+            .map(Output::raw)
+            .map_err(|e| e.to_string()),
+        None => Ok(Output::stdout().raw()),
+    }
+}
+
+/// The pipeline's options from the flags (threads default to the machine's cores).
+fn pipeline_options(args: &BatchArgs, cancel: Option<Arc<AtomicBool>>) -> PipelineOptions {
+    PipelineOptions {
+        jobs: args
+            .jobs
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
+        block_bytes: args.block_kib.clamp(4, 64 * 1024) * 1024,
+        max_line_bytes: iamsim::batch::MAX_LINE_BYTES,
+        explain: args.explain,
+        force_slow: args.slow_path,
+        idle_flush: std::time::Duration::from_millis(100),
+        cancel,
+        now: None,
+    }
+}
+
+/// The closing summary on standard error.
+fn print_summary(stats: &iamsim::batch::Stats, secs: f64) {
+    eprintln!(
+        "iamsim batch: {} lines: {} allowed, {} explicitDeny, {} implicitDeny, {} errors; {} on the full path; {:.2} s, {:.0} lines/s",
+        stats.lines,
+        stats.allowed,
+        stats.explicit_deny,
+        stats.implicit_deny,
+        stats.errors,
+        stats.slow_path,
+        secs,
+        stats.lines as f64 / secs.max(1e-9)
+    );
 }
 
 /// Reads and compiles the scenario file through the one scenario builder (unknown fields warn
