@@ -640,3 +640,36 @@ fn simulate_reports_the_resource_types_arn_format_and_the_arn_per_resource() {
     assert_eq!(first["EvalResourceName"], "*");
     assert_eq!(first["ResourceSpecificResults"][0]["EvalResourceName"], "*");
 }
+
+#[test]
+fn eval_with_no_policies_warns_that_everything_is_denied() {
+    let o = Command::new(env!("CARGO_BIN_EXE_iamsim"))
+        .args(["eval", "--action", "s3:GetObject"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("the scenario has no policies"), "{err}");
+    // -q hides it; a scenario with a policy never shows it.
+    let q = Command::new(env!("CARGO_BIN_EXE_iamsim"))
+        .args(["-q", "eval", "--action", "s3:GetObject"])
+        .output()
+        .unwrap();
+    assert!(
+        q.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&q.stderr)
+    );
+    let p = Command::new(env!("CARGO_BIN_EXE_iamsim"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "eval",
+            "--identity",
+            "testdata/policies/admin.json",
+            "--action",
+            "s3:GetObject",
+        ])
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&p.stderr).contains("no policies"));
+}

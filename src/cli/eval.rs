@@ -82,6 +82,11 @@ pub fn run(args: &EvalArgs, out: &mut Output) -> CmdResult {
     super::warn_all(&built.notes);
     super::warn_all(&built.policy_warnings);
     let spec = built.spec;
+    if spec.scenario.has_no_policies() {
+        super::warn_all([
+            "the scenario has no policies: every request is an implicit deny (give --identity FILE, --scenario FILE, ...)",
+        ]);
+    }
     let preset = Preset::parse(&args.context).map_err(|e| InputError::whole("--context", e))?;
     if args.action != "*" && args.action.split(':').count() != 2 {
         return Err(InputError::whole(

@@ -445,6 +445,19 @@ pub struct Scenario {
     pub settings: Settings,
 }
 
+impl Scenario {
+    /// Whether the scenario holds no policy at all (then every request is an implicit deny but
+    /// for the service rules): worth a warning where a user evaluates it by hand.
+    pub fn has_no_policies(&self) -> bool {
+        self.identity.is_empty()
+            && self.boundary.is_none()
+            && self.session.is_empty()
+            && self.scps.is_empty()
+            && self.rcps.is_empty()
+            && self.resource_policy.is_none()
+    }
+}
+
 /// Why a scenario does not compile.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CompileError {
