@@ -673,3 +673,19 @@ fn eval_with_no_policies_warns_that_everything_is_denied() {
         .unwrap();
     assert!(!String::from_utf8_lossy(&p.stderr).contains("no policies"));
 }
+
+#[test]
+fn simulate_takes_the_request_file_without_the_flag_too() {
+    let with_flag = iamsim(&[
+        "simulate",
+        "--cli-input-json",
+        "testdata/simulate/request.json",
+    ]);
+    let positional = iamsim(&["simulate", "testdata/simulate/request.json"]);
+    assert_eq!(positional.status.code(), Some(0), "{}", stderr(&positional));
+    assert_eq!(positional.stdout, with_flag.stdout);
+    assert!(stdout(&positional).contains("\"EvaluationResults\""));
+    // Both at once is ambiguous: refused.
+    let both = iamsim(&["simulate", "a.json", "--cli-input-json", "b.json"]);
+    assert_eq!(both.status.code(), Some(2));
+}

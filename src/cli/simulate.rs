@@ -19,6 +19,7 @@ use std::path::Path;
 Example:
   iamsim simulate --cli-input-json testdata/simulate/request.json | jq '.EvaluationResults[].EvalDecision'
   iamsim simulate --cli-input-json file://testdata/simulate/request.json
+  iamsim simulate testdata/simulate/request.json
   iamsim simulate --cli-input-json '{\"PolicyInputList\": [\"...\"], \"ActionNames\": [\"s3:GetObject\"]}'
 
 Exit status: 0 the simulation ran (whatever the decisions, as the AWS CLI does), 1 some result
@@ -26,8 +27,15 @@ was denied and --fail-on-deny was given, 2 bad input.")]
 pub struct SimulateArgs {
     /// The SimulateCustomPolicy request: a file, `file://FILE` as the AWS CLI takes it, inline
     /// JSON, or `-` for standard input.
-    #[arg(long = "cli-input-json", value_name = "FILE|JSON")]
-    input: String,
+    #[arg(
+        long = "cli-input-json",
+        value_name = "FILE|JSON",
+        required_unless_present = "request"
+    )]
+    input: Option<String>,
+    /// The same, given without the flag: `iamsim simulate request.json`.
+    #[arg(value_name = "REQUEST", conflicts_with = "input")]
+    request: Option<String>,
     /// Exit with status 1 when any result is not "allowed" (for gating scripts).
     #[arg(long = "fail-on-deny")]
     fail_on_deny: bool,
@@ -57,7 +65,12 @@ fn indented(v: &serde_json::Value, n: usize) -> String {
 
 /// Runs the subcommand.
 pub fn run(args: &SimulateArgs, out: &mut Output) -> CmdResult {
-    let (file, j) = read_input(&args.input)?;
+    let arg = args
+        .input
+        .as_deref()
+        .or(args.request.as_deref())
+        .unwrap_or("-");
+    let (file, j) = read_input(arg)?;
     let input = read_simulate(&j, &file)?;
     super::warn_all(&input.notes);
     let spec = &input.spec;
