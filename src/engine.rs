@@ -35,17 +35,51 @@ pub enum Error {
     /// The scenario does not compile (over a limit).
     Compile(CompileError),
     /// A query is malformed (an action that is not `service:Action`, a bad principal ARN).
-    Query(String),
-    /// An audit could not run.
-    Audit(String),
+    Query(QueryError),
+    /// The MFA audit could not run (a principal it does not cover, no probes).
+    Audit(crate::mfa::AuditError),
 }
+
+/// What is wrong with a [`Query`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum QueryError {
+    /// The action is neither `*` nor `service:Action`.
+    Action(String),
+    /// The principal ARN does not parse.
+    Principal {
+        /// The ARN given.
+        arn: String,
+        /// Why.
+        why: String,
+    },
+    /// A time key's value is not a date.
+    TimeValue {
+        /// The key (`aws:CurrentTime`, `aws:EpochTime`).
+        key: String,
+        /// Why.
+        why: String,
+    },
+}
+
+impl fmt::Display for QueryError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            QueryError::Action(a) => write!(f, "action \"{a}\" must be service:Action"),
+            QueryError::Principal { arn, why } => write!(f, "principal \"{arn}\": {why}"),
+            QueryError::TimeValue { why, .. } => f.write_str(why),
+        }
+    }
+}
+
+impl std::error::Error for QueryError {}
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Input(e) => write!(f, "{e}"),
             Error::Compile(e) => write!(f, "{e}"),
-            Error::Query(m) | Error::Audit(m) => f.write_str(m),
+            Error::Query(e) => write!(f, "{e}"),
+            Error::Audit(e) => write!(f, "{e}"),
         }
     }
 }
@@ -54,7 +88,9 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Error::Input(e) => Some(e),
-            _ => None,
+            Error::Query(e) => Some(e),
+            Error::Audit(e) => Some(e),
+            Error::Compile(e) => Some(e),
         }
     }
 }
@@ -216,18 +252,25 @@ impl Engine {
 
     fn prepare(&self, q: &Query) -> Result<(Principal, RequestSpec), Error> {
         if q.action != "*" && q.action.split(':').count() != 2 {
-            return Err(Error::Query(format!(
-                "action \"{}\" must be service:Action",
-                q.action
-            )));
+            return Err(Error::Query(QueryError::Action(q.action.clone())));
         }
         let principal = match &q.principal {
-            Some(arn) => Principal::parse(arn).map_err(|e| Error::Query(e.0))?,
+            Some(arn) => Principal::parse(arn).map_err(|e| {
+                Error::Query(QueryError::Principal {
+                    arn: arn.clone(),
+                    why: e.0,
+                })
+            })?,
             None => self.spec.principal.clone(),
         };
         for (k, v) in &q.keys {
             if let (true, Some(v)) = (crate::scenario::request::is_time_key(k), v) {
-                crate::scenario::request::check_time_value(k, v).map_err(Error::Query)?;
+                crate::scenario::request::check_time_value(k, v).map_err(|why| {
+                    Error::Query(QueryError::TimeValue {
+                        key: k.clone(),
+                        why,
+                    })
+                })?;
             }
         }
         let rs = RequestSpec {
@@ -306,7 +349,7 @@ impl Engine {
             probes: crate::mfa::default_probes(&self.spec.principal),
             now: crate::scenario::now_secs(),
         };
-        crate::mfa::audit(&input).map_err(|e| Error::Audit(e.to_string()))
+        crate::mfa::audit(&input).map_err(Error::Audit)
     }
 }
 
@@ -347,11 +390,15 @@ mod tests {
         let e = Engine::from_json(SCENARIO).unwrap();
         assert!(matches!(
             e.decide(&Query::new("nonsense")),
-            Err(Error::Query(_))
+            Err(Error::Query(QueryError::Action(a))) if a == "nonsense"
         ));
         assert!(matches!(
             e.decide(&Query::new("s3:GetObject").key("aws:CurrentTime", "garbage")),
-            Err(Error::Query(_))
+            Err(Error::Query(QueryError::TimeValue { key, .. })) if key == "aws:CurrentTime"
+        ));
+        assert!(matches!(
+            e.decide(&Query::new("s3:GetObject").principal("bob")),
+            Err(Error::Query(QueryError::Principal { arn, .. })) if arn == "bob"
         ));
         assert!(matches!(
             Engine::from_json("{\"identity_polices\": 1, \"principal\": 5}"),

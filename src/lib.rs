@@ -89,7 +89,7 @@ pub use batch::{Batch, Options as BatchOptions, Row, Worker};
 pub use cli::app::main as cli_main;
 pub use compile::{PolicySet, Scenario};
 pub use context::{CtxValue, Preset, Principal, PRESETS};
-pub use engine::{Answer, Engine, Error, Query};
+pub use engine::{Answer, Engine, Error, Query, QueryError};
 pub use eval::{Decision, Missing, Outcome, Request, ServiceRule};
 pub use io::{read_text, Output, Roots, DEFAULT_INPUT_LIMIT};
 pub use policy::{ParseOptions, PolicyKind};

@@ -38,8 +38,8 @@ fn to_py(py: Python<'_>, e: iamsim::Error) -> PyErr {
     match e {
         iamsim::Error::Input(e) => input_error(py, &e),
         iamsim::Error::Compile(e) => PyValueError::new_err(e.to_string()),
-        iamsim::Error::Query(m) => PyValueError::new_err(m),
-        iamsim::Error::Audit(m) => PyRuntimeError::new_err(m),
+        iamsim::Error::Query(e) => PyValueError::new_err(e.to_string()),
+        iamsim::Error::Audit(e) => PyRuntimeError::new_err(e.to_string()),
     }
 }
 
