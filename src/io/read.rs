@@ -41,19 +41,7 @@ pub fn read_bytes(path: &Path, limit: u64) -> Result<Vec<u8>, InputError> {
         }
         return Ok(buf);
     }
-    let meta = std::fs::metadata(path)
-        .map_err(|e| InputError::whole(&shown, format!("cannot read file: {}", io_reason(&e))))?;
-    if !meta.is_file() {
-        let what = if meta.is_dir() {
-            "a directory"
-        } else {
-            "not a regular file (a FIFO, socket or device)"
-        };
-        return Err(InputError::whole(
-            &shown,
-            format!("cannot read file: it is {what}"),
-        ));
-    }
+    let meta = regular_file(path, &shown)?;
     if meta.len() > limit {
         return Err(too_large(&shown, limit));
     }
@@ -82,19 +70,7 @@ pub fn open_read(path: &Path) -> Result<Box<dyn Read + Send>, InputError> {
         }
         return Ok(Box::new(std::io::stdin()));
     }
-    let meta = std::fs::metadata(path)
-        .map_err(|e| InputError::whole(&shown, format!("cannot read file: {}", io_reason(&e))))?;
-    if !meta.is_file() {
-        let what = if meta.is_dir() {
-            "a directory"
-        } else {
-            "not a regular file (a FIFO, socket or device)"
-        };
-        return Err(InputError::whole(
-            &shown,
-            format!("cannot read file: it is {what}"),
-        ));
-    }
+    regular_file(path, &shown)?;
     let f = std::fs::File::open(path)
         .map_err(|e| InputError::whole(&shown, format!("cannot read file: {}", io_reason(&e))))?;
     Ok(Box::new(f))
@@ -145,6 +121,25 @@ fn io_reason(e: &std::io::Error) -> String {
             }
         }
     }
+}
+
+/// The metadata of `path` when it is a regular file; a directory, FIFO, socket or device is
+/// refused before it is opened (opening a FIFO would block).
+fn regular_file(path: &Path, shown: &str) -> Result<std::fs::Metadata, InputError> {
+    let meta = std::fs::metadata(path)
+        .map_err(|e| InputError::whole(shown, format!("cannot read file: {}", io_reason(&e))))?;
+    if !meta.is_file() {
+        let what = if meta.is_dir() {
+            "a directory"
+        } else {
+            "not a regular file (a FIFO, socket or device)"
+        };
+        return Err(InputError::whole(
+            shown,
+            format!("cannot read file: it is {what}"),
+        ));
+    }
+    Ok(meta)
 }
 
 #[cfg(test)]
