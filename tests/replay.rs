@@ -444,3 +444,55 @@ fn records_files_stream_event_by_event() {
     assert_eq!(o.status.code(), Some(0));
     assert!(o.stdout.is_empty());
 }
+
+#[test]
+fn a_records_file_and_json_lines_of_the_same_events_replay_alike() {
+    // Events carrying strings with escaped quotes, backslashes and brackets, padded so that the
+    // escapes fall at every position of the reader's 64-byte blocks.
+    let dir = std::env::temp_dir().join(format!("iamsim-replay-same-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let good = std::fs::read_to_string("testdata/replay/trail/lake-export.jsonl").unwrap();
+    let base: Vec<serde_json::Value> = good
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let mut events = Vec::new();
+    for i in 0..200 {
+        let mut e = base[i % base.len()].clone();
+        e["eventID"] = format!("same-{i}").into();
+        let pad = "x".repeat(i % 67);
+        e["padding"] = format!("{pad}\\\"}}]{{[\\\\").into();
+        e["policy"] = r#"{"Statement":[{"Effect":"Deny","Resource":"*\"]}"}]}"#.into();
+        events.push(e);
+    }
+    let jsonl: String = events.iter().map(|e| format!("{e}\n")).collect();
+    let records = serde_json::json!({ "Records": events }).to_string();
+    let run = |name: &str, text: &str| {
+        let f = dir.join(name);
+        std::fs::write(&f, text).unwrap();
+        let o = Command::new(env!("CARGO_BIN_EXE_iamsim"))
+            .args(["replay", f.to_str().unwrap()])
+            .args(["--scenario", "testdata/replay/scenario.json"])
+            .args(["--with-scp", "testdata/policies/scp-deny-without-mfa.json"])
+            .args(["--format", "jsonl"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .unwrap();
+        let rs: Vec<serde_json::Value> = String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .map(|l| {
+                let mut r: serde_json::Value = serde_json::from_str(l).unwrap();
+                r.as_object_mut().unwrap().remove("file");
+                r
+            })
+            .collect();
+        (o.status.code(), rs)
+    };
+    let (code_lines, from_lines) = run("same.jsonl", &jsonl);
+    let (code_records, from_records) = run("same.json", &records);
+    assert_eq!(from_lines.len(), 200);
+    assert!(from_lines.iter().all(|r| r.get("error").is_none()));
+    assert_eq!(code_lines, code_records);
+    assert_eq!(from_lines, from_records);
+    std::fs::remove_dir_all(&dir).ok();
+}

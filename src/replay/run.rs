@@ -660,6 +660,54 @@ fn work(
     (summary, out)
 }
 
+/// Parts of a chunk per worker: the workers take parts as they finish, so one that the reading
+/// thread (or another process) slows down holds the others up by one small part at most.
+const PARTS_PER_WORKER: usize = 8;
+
+/// A part's summary and JSON Lines.
+type PartOut = (Summary, Vec<u8>);
+
+/// Evaluates a chunk on all the workers, in parts taken in turn; the parts' outputs come back
+/// in input order.
+fn work_parts(workers: &mut [Worker<'_>], chunk: &source::Chunk, jsonl: bool) -> Vec<PartOut> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let per = chunk
+        .spans
+        .len()
+        .div_ceil(workers.len() * PARTS_PER_WORKER)
+        .max(64);
+    let parts: Vec<&[source::Span]> = chunk.spans.chunks(per).collect();
+    let next = AtomicUsize::new(0);
+    // Each worker's outputs, tagged with their part's index.
+    let done: Vec<Vec<(usize, PartOut)>> = std::thread::scope(|s2| {
+        let handles: Vec<_> = workers
+            .iter_mut()
+            .map(|w| {
+                let (parts, next) = (&parts, &next);
+                s2.spawn(move || {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(part) = parts.get(i) else { break };
+                        mine.push((i, work(w, chunk, part, jsonl)));
+                    }
+                    mine
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_default())
+            .collect()
+    });
+    // Back in input order.
+    let mut slots: Vec<Option<PartOut>> = (0..parts.len()).map(|_| None).collect();
+    for (i, out) in done.into_iter().flatten() {
+        slots[i] = Some(out);
+    }
+    slots.into_iter().map(Option::unwrap_or_default).collect()
+}
+
 /// Why a replay stopped.
 #[derive(Debug)]
 pub enum ReplayError {
@@ -700,23 +748,10 @@ pub fn replay_files(
                 source::Msg::Fatal(e) => return Err(ReplayError::Input(e)),
             };
             // Small chunks on this thread; larger ones split across the workers.
-            let parts = if chunk.spans.len() < 256 { 1 } else { jobs };
-            let per = chunk.spans.len().div_ceil(parts);
-            let outputs: Vec<(Summary, Vec<u8>)> = if parts == 1 {
+            let outputs: Vec<(Summary, Vec<u8>)> = if chunk.spans.len() < 256 || jobs == 1 {
                 vec![work(&mut workers[0], &chunk, &chunk.spans, jsonl)]
             } else {
-                let chunk = &chunk;
-                std::thread::scope(|s2| {
-                    let handles: Vec<_> = workers
-                        .iter_mut()
-                        .zip(chunk.spans.chunks(per))
-                        .map(|(w, part)| s2.spawn(move || work(w, chunk, part, jsonl)))
-                        .collect();
-                    handles
-                        .into_iter()
-                        .map(|h| h.join().unwrap_or_default())
-                        .collect()
-                })
+                work_parts(&mut workers, &chunk, jsonl)
             };
             for (part, text) in outputs {
                 summary.merge(part);

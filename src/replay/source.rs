@@ -324,16 +324,24 @@ fn read_one(path: &Path, shown: &str, c: &mut Chunker<'_>) -> Result<Option<Stri
     let mut buf: Vec<u8> = Vec::with_capacity(1 << 20);
     // Read until the first line is whole and something follows it (JSON Lines), or to the end.
     let mut block = vec![0u8; 1 << 20];
+    // Bytes already searched for the first line break (each block is searched once: a log file
+    // as delivered has none, and is read up to MAX_LINE_BYTES before that is known).
+    let mut searched = 0usize;
+    let mut first_nl: Option<usize> = None;
     let lines_at = loop {
         let start = content_start(&buf);
-        if let Some(nl) = memchr::memchr(b'\n', &buf[start..]).map(|i| start + i) {
+        if first_nl.is_none() {
+            let from = searched.max(start);
+            first_nl = memchr::memchr(b'\n', &buf[from..]).map(|i| from + i);
+            searched = buf.len();
+        }
+        if let Some(nl) = first_nl {
             if buf[nl..].iter().any(|&b| !is_ws(b)) {
                 let first = std::str::from_utf8(&buf[start..nl]).map(str::trim);
                 let is_json = first.is_ok_and(|f| serde_json::from_str::<IgnoredAny>(f).is_ok());
                 break is_json.then_some(start);
             }
-        }
-        if buf.len() > MAX_LINE_BYTES && memchr::memchr(b'\n', &buf).is_none() {
+        } else if buf.len() > MAX_LINE_BYTES {
             break None;
         }
         let n = src.fill(&mut block)?;
@@ -353,9 +361,8 @@ fn read_one(path: &Path, shown: &str, c: &mut Chunker<'_>) -> Result<Option<Stri
     let start = content_start(&buf);
     if let Some(at) = list_start(&buf[start..]) {
         let log_file = buf[start] == b'{';
-        buf.drain(..start + at);
         drop(block);
-        stream_list(&mut src, buf, shown, log_file, c)?;
+        stream_list(&mut src, buf, start + at, shown, log_file, c)?;
         return Ok(src.damage);
     }
     // Another whole document: the rest of the file, within the limit.
@@ -521,28 +528,7 @@ fn string_end(b: &[u8], mut j: usize) -> Option<usize> {
 fn value_end(b: &[u8], i: usize) -> Option<usize> {
     match b[i] {
         b'"' => string_end(b, i + 1),
-        b'{' | b'[' => {
-            let mut depth = 0usize;
-            let mut j = i;
-            while j < b.len() {
-                match b[j] {
-                    b'"' => {
-                        j = string_end(b, j + 1)?;
-                        continue;
-                    }
-                    b'{' | b'[' => depth += 1,
-                    b'}' | b']' => {
-                        depth -= 1;
-                        if depth == 0 {
-                            return Some(j + 1);
-                        }
-                    }
-                    _ => {}
-                }
-                j += 1;
-            }
-            None
-        }
+        b'{' | b'[' => nested_end(b, i),
         _ => b[i..]
             .iter()
             .position(|&c| matches!(c, b',' | b']' | b'}') || is_ws(c))
@@ -550,21 +536,211 @@ fn value_end(b: &[u8], i: usize) -> Option<usize> {
     }
 }
 
-/// Streams the events of a list: `buf` starts just after its `[`; each event's text goes to a
-/// chunk as it is read, so a log file of any size is held a chunk at a time. A damaged event is
-/// an error record (the evaluating thread parses it); a list that ends early (a truncated file)
-/// keeps the events before and is an error naming the file.
+/// Where the object or array opening at `b[i]` ends (just after its closing bracket), or `None`
+/// when `b` stops first. Brackets of either kind count alike, and a backslash in a string hides
+/// the byte after it. The text is classified 64 bytes at a time into bit masks of the bytes
+/// that matter (`"`, `\`, opening and closing brackets). A block without a backslash (nearly
+/// all of CloudTrail) is settled with a prefix XOR of its quotes, which marks the string bytes
+/// at once, so only the brackets outside strings are visited; a block with one is walked byte
+/// that matters by byte that matters.
+fn nested_end(b: &[u8], i: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut in_str = false;
+    // A backslash was the last byte of the previous block: the first of this one is hidden.
+    let mut hide_first = false;
+    let mut base = i;
+    while base < b.len() {
+        let block = &b[base..b.len().min(base + 64)];
+        let mut m = match <&[u8; 64]>::try_from(block) {
+            Ok(full) => masks(full),
+            Err(_) => masks_scalar(block),
+        };
+        if hide_first {
+            m = m.without(1);
+            hide_first = false;
+        }
+        let found = if m.backslash == 0 {
+            // Bit k of `inside`: byte k is in a string (its opening quote included).
+            let mut inside = prefix_xor(m.quote);
+            if in_str {
+                inside = !inside;
+            }
+            in_str ^= m.quote.count_ones() % 2 == 1;
+            brackets(&mut depth, m.open & !inside, m.close & !inside)
+        } else {
+            walk(&mut depth, &mut in_str, &mut hide_first, &m)
+        };
+        if let Some(k) = found {
+            return Some(base + k + 1);
+        }
+        base += 64;
+    }
+    None
+}
+
+/// Bit `k` of the result: the XOR of bits `0..=k` of `x`.
+fn prefix_xor(mut x: u64) -> u64 {
+    for s in [1, 2, 4, 8, 16, 32] {
+        x ^= x << s;
+    }
+    x
+}
+
+/// Counts the brackets of a block (all outside strings) in order; the position of the one that
+/// closes the value, if any.
+fn brackets(depth: &mut usize, mut open: u64, mut close: u64) -> Option<usize> {
+    while open | close != 0 {
+        let (o, c) = (open.trailing_zeros(), close.trailing_zeros());
+        if o < c {
+            *depth += 1;
+            open &= open - 1;
+        } else {
+            *depth -= 1;
+            if *depth == 0 {
+                return Some(c as usize);
+            }
+            close &= close - 1;
+        }
+    }
+    None
+}
+
+/// Walks a block with a backslash, byte that matters by byte that matters; the position of the
+/// bracket that closes the value, if any.
+fn walk(depth: &mut usize, in_str: &mut bool, hide_first: &mut bool, m: &Masks) -> Option<usize> {
+    let mut all = m.quote | m.backslash | m.open | m.close;
+    while all != 0 {
+        let k = all.trailing_zeros() as usize;
+        let bit = 1u64 << k;
+        all &= all - 1;
+        if *in_str {
+            if m.quote & bit != 0 {
+                *in_str = false;
+            } else if m.backslash & bit != 0 {
+                if k == 63 {
+                    *hide_first = true;
+                } else {
+                    all &= !(bit << 1);
+                }
+            }
+        } else if m.quote & bit != 0 {
+            *in_str = true;
+        } else if m.open & bit != 0 {
+            *depth += 1;
+        } else if m.close & bit != 0 {
+            *depth -= 1;
+            if *depth == 0 {
+                return Some(k);
+            }
+        }
+    }
+    None
+}
+
+/// Which bytes of a block (bit `k` for byte `k`) are quotes, backslashes, `{` or `[`, `}` or `]`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Masks {
+    quote: u64,
+    backslash: u64,
+    open: u64,
+    close: u64,
+}
+
+impl Masks {
+    /// The masks without the bits of `hidden`.
+    fn without(self, hidden: u64) -> Masks {
+        Masks {
+            quote: self.quote & !hidden,
+            backslash: self.backslash & !hidden,
+            open: self.open & !hidden,
+            close: self.close & !hidden,
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+fn masks(block: &[u8; 64]) -> Masks {
+    // SAFETY: SSE2 is part of the x86_64 baseline, and every load reads 16 bytes inside `block`.
+    unsafe { masks_sse2(block) }
+}
+
+/// [`masks`] with SSE2: `c | 0x20` folds `[` onto `{` and `]` onto `}`.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "sse2")]
+unsafe fn masks_sse2(block: &[u8; 64]) -> Masks {
+    use std::arch::x86_64::*;
+    let quote = _mm_set1_epi8(b'"' as i8);
+    let backslash = _mm_set1_epi8(b'\\' as i8);
+    let open = _mm_set1_epi8(b'{' as i8);
+    let close = _mm_set1_epi8(b'}' as i8);
+    let fold = _mm_set1_epi8(0x20);
+    let mut m = Masks {
+        quote: 0,
+        backslash: 0,
+        open: 0,
+        close: 0,
+    };
+    for lane in 0..4 {
+        let v = _mm_loadu_si128(block.as_ptr().add(lane * 16) as *const __m128i);
+        let f = _mm_or_si128(v, fold);
+        let bits = |x: __m128i| (_mm_movemask_epi8(x) as u32 as u64 & 0xffff) << (lane * 16);
+        m.quote |= bits(_mm_cmpeq_epi8(v, quote));
+        m.backslash |= bits(_mm_cmpeq_epi8(v, backslash));
+        m.open |= bits(_mm_cmpeq_epi8(f, open));
+        m.close |= bits(_mm_cmpeq_epi8(f, close));
+    }
+    m
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn masks(block: &[u8; 64]) -> Masks {
+    masks_scalar(block)
+}
+
+/// [`masks`] a byte at a time (the last, short block, and other architectures).
+fn masks_scalar(block: &[u8]) -> Masks {
+    let mut m = Masks {
+        quote: 0,
+        backslash: 0,
+        open: 0,
+        close: 0,
+    };
+    for (k, &c) in block.iter().enumerate() {
+        let bit = 1u64 << k;
+        match c {
+            b'"' => m.quote |= bit,
+            b'\\' => m.backslash |= bit,
+            b'{' | b'[' => m.open |= bit,
+            b'}' | b']' => m.close |= bit,
+            _ => {}
+        }
+    }
+    m
+}
+
+/// Streams the events of a list: `buf[skip..]` starts just after its `[`; each event's text goes
+/// to a chunk as it is read, so a log file of any size is held a chunk at a time. A damaged
+/// event is an error record (the evaluating thread parses it); a list that ends early (a
+/// truncated file) keeps the events before and is an error naming the file.
 fn stream_list(
     src: &mut Source,
     buf: Vec<u8>,
+    skip: usize,
     shown: &str,
     log_file: bool,
     c: &mut Chunker<'_>,
 ) -> Result<(), Stop> {
     let mut file = c.file(shown);
-    let mut pos = c.cur.text.len();
-    c.cur.text.extend_from_slice(&buf);
-    drop(buf);
+    // The text read so far becomes the chunk's when the chunk is empty (no copy of what was
+    // read to tell a log file from JSON Lines, up to MAX_LINE_BYTES).
+    let mut pos = if c.cur.text.is_empty() {
+        c.cur.text = buf;
+        skip
+    } else {
+        let pos = c.cur.text.len();
+        c.cur.text.extend_from_slice(&buf[skip..]);
+        pos
+    };
     let mut index = 0usize;
     // After `[` or `,` an event is expected; after an event, `,` or `]`.
     let mut want_event = true;
@@ -888,4 +1064,112 @@ fn push_all(c: &mut Chunker<'_>, shown: &str, texts: &[&str]) -> Result<(), Stop
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The byte-at-a-time scan that [`nested_end`] replaced: the reference it must agree with.
+    fn nested_end_bytewise(b: &[u8], i: usize) -> Option<usize> {
+        let mut depth = 0usize;
+        let mut j = i;
+        while j < b.len() {
+            match b[j] {
+                b'"' => {
+                    j = string_end(b, j + 1)?;
+                    continue;
+                }
+                b'{' | b'[' => depth += 1,
+                b'}' | b']' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return Some(j + 1);
+                    }
+                }
+                _ => {}
+            }
+            j += 1;
+        }
+        None
+    }
+
+    /// Texts from a small alphabet heavy in the bytes that matter, so escapes, brackets and
+    /// quotes land on every position of a 64-byte block, including its last byte.
+    fn texts() -> Vec<Vec<u8>> {
+        // Every other text without backslashes: whole blocks take the prefix-XOR path.
+        let alphabets: [&[u8]; 2] = [b"{}[]\"\\|a :,", b"{}[]\"\"|aaaa :,"];
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut out = Vec::new();
+        for n in 0..3000 {
+            let len = 1 + n % 300;
+            let mut t = vec![b'{'];
+            for _ in 0..len {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                let alphabet = alphabets[n % 2];
+                t.push(alphabet[(seed % alphabet.len() as u64) as usize]);
+            }
+            out.push(t);
+        }
+        // A realistic event with an escaped JSON policy inside a string, and one long string.
+        let ev = br#"{"eventVersion":"1.08","requestParameters":{"policyDocument":"{\"Statement\":[{\"Effect\":\"Allow\",\"Resource\":\"*\\\"\"}]}","tags":[{"k":"v"}]},"x":"}"}"#;
+        out.push(ev.to_vec());
+        let mut long = b"{\"a\":\"".to_vec();
+        long.extend(std::iter::repeat_n(b'x', 200));
+        long.extend_from_slice(b"\\\\\"}");
+        out.push(long);
+        out
+    }
+
+    #[test]
+    fn nested_end_agrees_with_the_bytewise_scan_on_every_prefix() {
+        let mut ended = 0;
+        for t in texts() {
+            for cut in 1..=t.len() {
+                let b = &t[..cut];
+                let want = nested_end_bytewise(b, 0);
+                assert_eq!(
+                    nested_end(b, 0),
+                    want,
+                    "text {:?}",
+                    String::from_utf8_lossy(b)
+                );
+                ended += usize::from(want.is_some());
+            }
+            // Started later in a buffer (the block boundaries move).
+            let mut shifted = b"  ,".to_vec();
+            shifted.extend_from_slice(&t);
+            assert_eq!(nested_end(&shifted, 3), nested_end_bytewise(&shifted, 3));
+        }
+        // The texts exercise values that end, not only ones cut short.
+        assert!(ended > 1000, "{ended}");
+    }
+
+    #[test]
+    fn nested_end_finds_the_event_end_past_an_escaped_policy() {
+        let t = texts();
+        let ev = &t[t.len() - 2];
+        assert_eq!(nested_end(ev, 0), Some(ev.len()));
+        let long = &t[t.len() - 1];
+        assert_eq!(nested_end(long, 0), Some(long.len()));
+        let m = masks_scalar(b"a\"b\\{}[]|z");
+        assert_eq!(
+            (m.quote, m.backslash, m.open, m.close),
+            (0b10, 0b1000, 0b101_0000, 0b1010_0000)
+        );
+        // Both classifications agree on every byte value, at every position of a block.
+        let mut block = [0u8; 64];
+        for c in 0..=255u8 {
+            for (k, b) in block.iter_mut().enumerate() {
+                *b = if k % 3 == 0 {
+                    c
+                } else {
+                    c.wrapping_add(k as u8)
+                };
+            }
+            assert_eq!(masks(&block), masks_scalar(&block), "byte {c}");
+        }
+    }
 }
