@@ -106,6 +106,9 @@ pub struct Batch<'s> {
     /// The interned ids of the keys the request time drives: `aws:CurrentTime`,
     /// `aws:EpochTime`, `aws:TokenIssueTime`.
     time_ids: [Option<KeyId>; 3],
+    /// The bound context of the scenario's principal with the first preset: every worker's
+    /// `work` equals it outside its `dirty` ids, and each template lists where it differs.
+    base: Slots,
 }
 
 impl<'s> Batch<'s> {
@@ -122,9 +125,11 @@ impl<'s> Batch<'s> {
             id("aws:epochtime"),
             id("aws:tokenissuetime"),
         ];
+        let base = set.bind(&set.principal_context(&principal, PRESETS[0].0, now));
         Batch {
             set,
             time_ids,
+            base,
             principal_text: principal.arn.clone(),
             principal,
             now,
@@ -149,12 +154,9 @@ impl<'s> Batch<'s> {
             batch: self,
             tmpls: vec![Template::new(self.principal.clone())],
             by_principal: FxHashMap::default(),
-            work: Slots {
-                values: vec![None; n],
-            },
+            work: self.base.clone(),
             spare: vec![Spare::default(); n],
             dirty: Vec::with_capacity(16),
-            cur: None,
             entries: Vec::with_capacity(16),
             items: Vec::with_capacity(16),
             classes: Vec::with_capacity(16),
@@ -173,7 +175,15 @@ impl<'s> Batch<'s> {
 #[derive(Debug)]
 struct Template {
     principal: Principal,
-    slots: [Option<Box<Slots>>; PRESETS.len()],
+    slots: [Option<Box<Bound>>; PRESETS.len()],
+}
+
+/// A bound context and the ids where it differs from [`Batch::base`]: switching the working
+/// context to it costs those ids, not every interned key.
+#[derive(Debug)]
+struct Bound {
+    slots: Slots,
+    diff: Box<[KeyId]>,
 }
 
 impl Template {
@@ -228,12 +238,11 @@ pub struct Worker<'b, 's> {
     batch: &'b Batch<'s>,
     tmpls: Vec<Template>,
     by_principal: FxHashMap<String, usize>,
-    /// The working context: equal to template `cur` except at the ids in `dirty`.
+    /// The working context: equal to [`Batch::base`] except at the ids in `dirty`.
     work: Slots,
     /// Strings kept from slots reset to absent, reused when the slot is set again.
     spare: Vec<Spare>,
     dirty: Vec<KeyId>,
-    cur: Option<(usize, usize)>,
     entries: Vec<KeyEntry>,
     items: Vec<(u32, u32)>,
     /// What each of `entries` means to the set.
@@ -540,7 +549,8 @@ impl Worker<'_, '_> {
             || (time.is_some() && b.time_ids.iter().any(Option::is_some));
         if !writes {
             let tmpl = &mut self.tmpls[t];
-            let slots = template_slots(b, &tmpl.principal, (preset_ix, &mut tmpl.slots[preset_ix]));
+            let slots =
+                &template_slots(b, &tmpl.principal, (preset_ix, &mut tmpl.slots[preset_ix])).slots;
             let r = Request {
                 principal: &tmpl.principal,
                 action,
@@ -731,9 +741,6 @@ impl Worker<'_, '_> {
         if self.by_principal.len() >= MAX_CACHED_PRINCIPALS {
             self.by_principal.clear();
             self.tmpls.truncate(1);
-            if self.cur.is_some_and(|(t, _)| t != 0) {
-                self.cur = None;
-            }
         }
         self.tmpls.push(Template::new(parsed));
         let i = self.tmpls.len() - 1;
@@ -785,22 +792,29 @@ impl Worker<'_, '_> {
         }
     }
 
-    /// Makes `work` equal to the bound context of template `t` with preset `p`.
+    /// Makes `work` equal to the bound context of template `t` with preset `p`: the ids the
+    /// last line changed go back to the base context, then the template's own differences
+    /// from it are written (and marked dirty for the next line).
     fn prepare(&mut self, t: usize, p: usize) {
         let b = self.batch;
+        for id in self.dirty.drain(..) {
+            let i = id as usize;
+            assign(
+                &mut self.work.values[i],
+                &b.base.values[i],
+                &mut self.spare[i],
+            );
+        }
         let tmpl = &mut self.tmpls[t];
         let src = template_slots(b, &tmpl.principal, (p, &mut tmpl.slots[p]));
-        if self.cur == Some((t, p)) {
-            for id in self.dirty.drain(..) {
-                let i = id as usize;
-                assign(&mut self.work.values[i], &src.values[i], &mut self.spare[i]);
-            }
-        } else {
-            for (i, v) in src.values.iter().enumerate() {
-                assign(&mut self.work.values[i], v, &mut self.spare[i]);
-            }
-            self.dirty.clear();
-            self.cur = Some((t, p));
+        for &id in src.diff.iter() {
+            let i = id as usize;
+            assign(
+                &mut self.work.values[i],
+                &src.slots.values[i],
+                &mut self.spare[i],
+            );
+            self.dirty.push(id);
         }
     }
 }
@@ -809,11 +823,17 @@ impl Worker<'_, '_> {
 fn template_slots<'t>(
     b: &Batch<'_>,
     principal: &Principal,
-    (p, slot): (usize, &'t mut Option<Box<Slots>>),
-) -> &'t Slots {
+    (p, slot): (usize, &'t mut Option<Box<Bound>>),
+) -> &'t Bound {
     slot.get_or_insert_with(|| {
         let ctx = b.set.principal_context(principal, PRESETS[p].0, b.now);
-        Box::new(b.set.bind(&ctx))
+        let slots = b.set.bind(&ctx);
+        // Where it differs from the base context (the only ids `prepare` has to write).
+        let diff = (0..slots.values.len())
+            .filter(|&i| slots.values[i] != b.base.values[i])
+            .map(|i| i as KeyId)
+            .collect();
+        Box::new(Bound { slots, diff })
     })
 }
 
