@@ -106,6 +106,9 @@ pub struct Batch<'s> {
     /// The interned ids of the keys the request time drives: `aws:CurrentTime`,
     /// `aws:EpochTime`, `aws:TokenIssueTime`.
     time_ids: [Option<KeyId>; 3],
+    /// The bound context of the scenario's principal with the first preset: every worker's
+    /// `work` equals it outside its `dirty` ids, and each template lists where it differs.
+    base: Slots,
 }
 
 impl<'s> Batch<'s> {
@@ -122,9 +125,11 @@ impl<'s> Batch<'s> {
             id("aws:epochtime"),
             id("aws:tokenissuetime"),
         ];
+        let base = set.bind(&set.principal_context(&principal, PRESETS[0].0, now));
         Batch {
             set,
             time_ids,
+            base,
             principal_text: principal.arn.clone(),
             principal,
             now,
@@ -149,12 +154,9 @@ impl<'s> Batch<'s> {
             batch: self,
             tmpls: vec![Template::new(self.principal.clone())],
             by_principal: FxHashMap::default(),
-            work: Slots {
-                values: vec![None; n],
-            },
+            work: self.base.clone(),
             spare: vec![Spare::default(); n],
             dirty: Vec::with_capacity(16),
-            cur: None,
             entries: Vec::with_capacity(16),
             items: Vec::with_capacity(16),
             classes: Vec::with_capacity(16),
@@ -162,9 +164,12 @@ impl<'s> Batch<'s> {
             row_buf: String::new(),
             names: Vec::with_capacity(16),
             lower: String::with_capacity(64),
+            known: FxHashMap::default(),
+            seen_at: Vec::new(),
+            known_names: Vec::new(),
             memo: Vec::new(),
+            line_no: 0,
             warnings: FxHashMap::default(),
-            memo_distinct: 0,
         }
     }
 }
@@ -173,7 +178,15 @@ impl<'s> Batch<'s> {
 #[derive(Debug)]
 struct Template {
     principal: Principal,
-    slots: [Option<Box<Slots>>; PRESETS.len()],
+    slots: [Option<Box<Bound>>; PRESETS.len()],
+}
+
+/// A bound context and the ids where it differs from [`Batch::base`]: switching the working
+/// context to it costs those ids, not every interned key.
+#[derive(Debug)]
+struct Bound {
+    slots: Slots,
+    diff: Box<[KeyId]>,
 }
 
 impl Template {
@@ -228,12 +241,11 @@ pub struct Worker<'b, 's> {
     batch: &'b Batch<'s>,
     tmpls: Vec<Template>,
     by_principal: FxHashMap<String, usize>,
-    /// The working context: equal to template `cur` except at the ids in `dirty`.
+    /// The working context: equal to [`Batch::base`] except at the ids in `dirty`.
     work: Slots,
     /// Strings kept from slots reset to absent, reused when the slot is set again.
     spare: Vec<Spare>,
     dirty: Vec<KeyId>,
-    cur: Option<(usize, usize)>,
     entries: Vec<KeyEntry>,
     items: Vec<(u32, u32)>,
     /// What each of `entries` means to the set.
@@ -245,18 +257,30 @@ pub struct Worker<'b, 's> {
     /// The scanner's member names of skipped objects.
     names: Vec<(u32, u32)>,
     lower: String,
-    /// Per position in `context_keys`: the last key name seen there and what it means.
-    memo: Vec<(String, KeyClass)>,
+    /// Per distinct `context_keys` name (as decoded, case kept): what it means to the set and
+    /// a dense index into `seen_at` (bounded by [`MAX_KNOWN_KEYS`]).
+    known: FxHashMap<Box<str>, (KeyClass, u32)>,
+    /// Per index of `known`: the last line (`line_no`) that gave the key, so a key given twice
+    /// in one line is found without comparing the line's keys pairwise.
+    seen_at: Vec<u64>,
+    /// The names of `known` (and their classes) by index, and per position in `context_keys` the index of the
+    /// name last seen there: lines tend to repeat their keys in order, so most names are
+    /// recognised by one comparison, without hashing.
+    known_names: Vec<(Box<str>, KeyClass)>,
+    memo: Vec<u32>,
+    line_no: u64,
     /// Per distinct action: the JSON-quoted warning when the catalog does not know it (the
     /// catalog is asked once per action, not per line).
     warnings: FxHashMap<Box<str>, Option<Box<str>>>,
-    /// `memo[..memo_distinct]` are known to be pairwise distinct keys.
-    memo_distinct: usize,
 }
 
 /// At most this many distinct actions are remembered per worker (a run of unique made-up
 /// actions stays bounded in memory; beyond it each is looked up, which is still correct).
 const MAX_REMEMBERED_ACTIONS: usize = 100_000;
+
+/// At most this many distinct `context_keys` names are remembered per worker; a line with a
+/// name beyond them is classified by a key-table look-up and checked for duplicates pairwise.
+const MAX_KNOWN_KEYS: usize = 4096;
 
 impl Worker<'_, '_> {
     /// The `"warning"` of a line requesting `action` (JSON-quoted), if the catalog does not
@@ -505,24 +529,23 @@ impl Worker<'_, '_> {
                 None => return false,
             },
         };
-        // What each key means, once per line.
+        // What each key means, once per line; a remembered key seen earlier on this line is
+        // a duplicate (the full path words the error).
         self.classes.clear();
+        self.line_no += 1;
         let mut all_remembered = true;
         for i in 0..self.entries.len() {
-            let (c, hit) = self.classify(i, s(self.entries[i].key));
-            all_remembered &= hit;
+            let (c, ix) = self.classify(i, s(self.entries[i].key));
+            match ix {
+                Some(ix) if self.seen_at[ix] == self.line_no => return false,
+                Some(ix) => self.seen_at[ix] = self.line_no,
+                None => all_remembered = false,
+            }
             self.classes.push(c);
         }
-        // Keys spelt as remembered at every position are known to be distinct when those
-        // positions were checked before; other lines are checked (and remembered when clean).
-        let n_keys = self.entries.len();
-        if !(all_remembered && n_keys <= self.memo_distinct) {
-            if self.has_duplicate_key(text, dec) {
-                return false;
-            }
-            if n_keys <= self.memo.len() {
-                self.memo_distinct = self.memo_distinct.max(n_keys);
-            }
+        // Names beyond the remembered ones are compared pairwise.
+        if !all_remembered && self.has_duplicate_key(text, dec) {
+            return false;
         }
         // A time override: the request time is the first one (else the run's clock); one that
         // is not a date is an error the full path words.
@@ -540,7 +563,8 @@ impl Worker<'_, '_> {
             || (time.is_some() && b.time_ids.iter().any(Option::is_some));
         if !writes {
             let tmpl = &mut self.tmpls[t];
-            let slots = template_slots(b, &tmpl.principal, (preset_ix, &mut tmpl.slots[preset_ix]));
+            let slots =
+                &template_slots(b, &tmpl.principal, (preset_ix, &mut tmpl.slots[preset_ix])).slots;
             let r = Request {
                 principal: &tmpl.principal,
                 action,
@@ -656,14 +680,19 @@ impl Worker<'_, '_> {
         }
     }
 
-    /// What a `context_keys` name means to this set, and whether it was remembered. Lines tend
-    /// to repeat their keys in the same order, so the answer is remembered per position and
-    /// reused when the spelling matches.
-    fn classify(&mut self, pos: usize, raw: &str) -> (KeyClass, bool) {
-        if let Some((k, c)) = self.memo.get(pos) {
-            if k.as_bytes() == raw.as_bytes() {
-                return (*c, true);
+    /// What a `context_keys` name means to this set, and its index in `seen_at` when it is
+    /// remembered (one hash look-up of the name as given; no lower-casing once it is known).
+    fn classify(&mut self, pos: usize, raw: &str) -> (KeyClass, Option<usize>) {
+        // The name last seen at this position, then any remembered name.
+        if let Some(&ix) = self.memo.get(pos) {
+            let (name, c) = &self.known_names[ix as usize];
+            if **name == *raw {
+                return (*c, Some(ix as usize));
             }
+        }
+        if let Some(&(c, ix)) = self.known.get(raw) {
+            self.remember_at(pos, ix);
+            return (c, Some(ix as usize));
         }
         self.lower.clear();
         self.lower.push_str(raw);
@@ -677,14 +706,24 @@ impl Worker<'_, '_> {
                 None => KeyClass::Skip,
             }
         };
-        if pos < self.memo.len() {
-            self.memo[pos] = (raw.to_string(), c);
-            // The remembered keys before `pos` are still pairwise distinct.
-            self.memo_distinct = self.memo_distinct.min(pos);
-        } else if pos == self.memo.len() && pos < 64 {
-            self.memo.push((raw.to_string(), c));
+        if self.known.len() >= MAX_KNOWN_KEYS {
+            return (c, None);
         }
-        (c, false)
+        let ix = self.seen_at.len();
+        self.known.insert(raw.into(), (c, ix as u32));
+        self.known_names.push((raw.into(), c));
+        self.seen_at.push(0);
+        self.remember_at(pos, ix as u32);
+        (c, Some(ix))
+    }
+
+    /// Notes that position `pos` of `context_keys` held the remembered name `ix`.
+    fn remember_at(&mut self, pos: usize, ix: u32) {
+        if pos < self.memo.len() {
+            self.memo[pos] = ix;
+        } else if pos == self.memo.len() && pos < 64 {
+            self.memo.push(ix);
+        }
     }
 
     /// Sets the keys the request time drives to what [`build_context`] gives for `now`: both
@@ -731,9 +770,6 @@ impl Worker<'_, '_> {
         if self.by_principal.len() >= MAX_CACHED_PRINCIPALS {
             self.by_principal.clear();
             self.tmpls.truncate(1);
-            if self.cur.is_some_and(|(t, _)| t != 0) {
-                self.cur = None;
-            }
         }
         self.tmpls.push(Template::new(parsed));
         let i = self.tmpls.len() - 1;
@@ -785,22 +821,29 @@ impl Worker<'_, '_> {
         }
     }
 
-    /// Makes `work` equal to the bound context of template `t` with preset `p`.
+    /// Makes `work` equal to the bound context of template `t` with preset `p`: the ids the
+    /// last line changed go back to the base context, then the template's own differences
+    /// from it are written (and marked dirty for the next line).
     fn prepare(&mut self, t: usize, p: usize) {
         let b = self.batch;
+        for id in self.dirty.drain(..) {
+            let i = id as usize;
+            assign(
+                &mut self.work.values[i],
+                &b.base.values[i],
+                &mut self.spare[i],
+            );
+        }
         let tmpl = &mut self.tmpls[t];
         let src = template_slots(b, &tmpl.principal, (p, &mut tmpl.slots[p]));
-        if self.cur == Some((t, p)) {
-            for id in self.dirty.drain(..) {
-                let i = id as usize;
-                assign(&mut self.work.values[i], &src.values[i], &mut self.spare[i]);
-            }
-        } else {
-            for (i, v) in src.values.iter().enumerate() {
-                assign(&mut self.work.values[i], v, &mut self.spare[i]);
-            }
-            self.dirty.clear();
-            self.cur = Some((t, p));
+        for &id in src.diff.iter() {
+            let i = id as usize;
+            assign(
+                &mut self.work.values[i],
+                &src.slots.values[i],
+                &mut self.spare[i],
+            );
+            self.dirty.push(id);
         }
     }
 }
@@ -809,11 +852,17 @@ impl Worker<'_, '_> {
 fn template_slots<'t>(
     b: &Batch<'_>,
     principal: &Principal,
-    (p, slot): (usize, &'t mut Option<Box<Slots>>),
-) -> &'t Slots {
+    (p, slot): (usize, &'t mut Option<Box<Bound>>),
+) -> &'t Bound {
     slot.get_or_insert_with(|| {
         let ctx = b.set.principal_context(principal, PRESETS[p].0, b.now);
-        Box::new(b.set.bind(&ctx))
+        let slots = b.set.bind(&ctx);
+        // Where it differs from the base context (the only ids `prepare` has to write).
+        let diff = (0..slots.values.len())
+            .filter(|&i| slots.values[i] != b.base.values[i])
+            .map(|i| i as KeyId)
+            .collect();
+        Box::new(Bound { slots, diff })
     })
 }
 
@@ -1993,6 +2042,46 @@ mod tests {
             }
         }
         assert!(decided > 40, "only {decided} rows decided");
+    }
+
+    #[test]
+    fn a_key_given_twice_is_found_after_lines_that_remembered_it() {
+        // The same keys in the same and in other orders, then twice in one line (spelt as
+        // given and through an escape), across more lines than positions are remembered.
+        let set = set();
+        let a = r#""aws:SourceIp":"10.1.2.3""#;
+        let b = r#""aws:MultiFactorAuthPresent":"true""#;
+        let c = r#""s\u0033:prefix":"x""#;
+        let d = r#""s3:prefix":"y""#;
+        let keys = [
+            format!("{a},{b}"),
+            format!("{b},{a}"),
+            format!("{a},{b},{a}"),
+            format!("{c},{a}"),
+            format!("{d},{c}"),
+            format!("{a},{d}"),
+            format!("{b},{b}"),
+        ];
+        let input: String = keys
+            .iter()
+            .map(|k| {
+                format!(
+                    "{{\"action\":\"s3:GetObject\",\"resource\":\"arn:aws:s3:::b/k\",\"context_keys\":{{{k}}}}}\n"
+                )
+            })
+            .collect::<String>()
+            .repeat(3);
+        let (fast, st) = run_stats(&set, &input, false);
+        assert_eq!(fast, run(&set, &input, true));
+        let dup: Vec<usize> = fast
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| l.contains("duplicate key"))
+            .map(|(i, _)| i % keys.len())
+            .collect();
+        assert_eq!(dup, [2, 4, 6, 2, 4, 6, 2, 4, 6]);
+        // Only the duplicates needed the full path.
+        assert_eq!(st.slow_path, 9);
     }
 
     #[test]

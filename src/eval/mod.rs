@@ -965,6 +965,25 @@ mod tests {
     use super::*;
 
     #[test]
+    fn actions_are_lower_cased_without_allocating_when_they_fit() {
+        let mut buf = [0u8; 128];
+        for (a, want) in [
+            ("s3:GetObject", "s3:getobject"),
+            ("s3:getobject", "s3:getobject"),
+            ("*", "*"),
+            ("ÉC2:Dé", "Éc2:dé"),
+        ] {
+            let got = lower_in(a, &mut buf);
+            assert_eq!(got, want);
+            assert!(matches!(got, std::borrow::Cow::Borrowed(_)), "{a}");
+        }
+        let long = format!("s3:{}", "A".repeat(200));
+        let got = lower_in(&long, &mut buf);
+        assert_eq!(got, long.to_ascii_lowercase());
+        assert_eq!(lower_in(&long.to_ascii_lowercase(), &mut buf), long.to_ascii_lowercase());
+    }
+
+    #[test]
     fn service_rule_names_are_their_serialised_names() {
         for r in [
             ServiceRule::GetCallerIdentity,

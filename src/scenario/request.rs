@@ -158,7 +158,7 @@ fn override_time(keys: &[(String, Option<CtxValue>)]) -> Option<i64> {
 /// The request time (epoch seconds) an `aws:CurrentTime` or `aws:EpochTime` override value
 /// sets, if it parses as a date (ISO 8601 or epoch seconds).
 pub fn time_override_secs(value: &str) -> Option<i64> {
-    crate::values::parse_date(value).map(|ns| (ns / 1_000_000_000) as i64)
+    crate::values::parse_date_secs(value)
 }
 
 /// The current time in epoch seconds.

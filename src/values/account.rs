@@ -8,15 +8,14 @@ pub fn is_account_id(s: &str) -> bool {
 /// The account field of an ARN (`arn:partition:service:region:ACCOUNT:resource`), when it holds
 /// an account id; S3 bucket and object ARNs (and `*`) carry none.
 pub fn arn_account(arn: &str) -> Option<&str> {
-    let mut parts = arn.splitn(6, ':');
-    if parts.next()? != "arn" {
-        return None;
-    }
-    let _partition = parts.next()?;
-    let _service = parts.next()?;
-    let _region = parts.next()?;
-    let account = parts.next()?;
-    parts.next()?;
+    // The colons ending the partition, service, region and account fields (a byte search:
+    // this runs for every resource of a bulk run).
+    let rest = arn.strip_prefix("arn:")?;
+    let mut colons = memchr::memchr_iter(b':', rest.as_bytes());
+    let (_partition, _service) = (colons.next()?, colons.next()?);
+    let region_end = colons.next()?;
+    let account_end = colons.next()?;
+    let account = &rest[region_end + 1..account_end];
     is_account_id(account).then_some(account)
 }
 
@@ -43,5 +42,8 @@ mod tests {
         assert_eq!(arn_account("arn:aws:iam::aws:policy/ReadOnlyAccess"), None);
         assert_eq!(arn_account("*"), None);
         assert_eq!(arn_account("arn:aws:sqs:us-east-1:444455556666"), None);
+        assert_eq!(arn_account("arn:aws:sqs:us-east-1:444455556666:"), Some("444455556666"));
+        assert_eq!(arn_account("aws:sqs:us-east-1:444455556666:q:r"), None);
+        assert_eq!(arn_account("arn:aws:sqs:444455556666:q"), None);
     }
 }

@@ -12,5 +12,7 @@ pub mod typed;
 pub mod wildcard;
 
 pub use account::is_account_id;
-pub use typed::{base64_decode, format_date, parse_date, parse_number, write_date, Cidr};
+pub use typed::{
+    base64_decode, format_date, parse_date, parse_date_secs, parse_number, write_date, Cidr,
+};
 pub use wildcard::Wildcard;

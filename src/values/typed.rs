@@ -130,6 +130,21 @@ pub fn parse_date(s: &str) -> Option<i128> {
 /// (it gives the same value for this form).
 #[inline]
 fn plain_utc(b: &[u8]) -> Option<i128> {
+    plain_utc_secs(b).map(|secs| secs as i128 * 1_000_000_000)
+}
+
+/// [`parse_date`] in whole epoch seconds (rounded toward zero, as `ns / 10^9`); the plain
+/// `YYYY-MM-DDThh:mm:ssZ` form, the one every request log carries, without 128-bit arithmetic.
+pub fn parse_date_secs(s: &str) -> Option<i64> {
+    if let Some(secs) = plain_utc_secs(s.as_bytes()) {
+        return Some(secs);
+    }
+    parse_date(s).map(|ns| (ns / 1_000_000_000) as i64)
+}
+
+/// The plain form's epoch seconds.
+#[inline]
+fn plain_utc_secs(b: &[u8]) -> Option<i64> {
     let b: &[u8; 20] = b.try_into().ok()?;
     let d = |i: usize| -> Option<i64> {
         let (x, y) = (b[i].wrapping_sub(b'0'), b[i + 1].wrapping_sub(b'0'));
@@ -149,8 +164,7 @@ fn plain_utc(b: &[u8]) -> Option<i128> {
     if hh > 24 || mm > 59 || ss > 60 || !(1..=12).contains(&month) || !(1..=31).contains(&day) {
         return None;
     }
-    let secs = days_from_civil(year, month, day) * 86_400 + hh * 3600 + mm * 60 + ss;
-    Some(secs as i128 * 1_000_000_000)
+    Some(days_from_civil(year, month, day) * 86_400 + hh * 3600 + mm * 60 + ss)
 }
 
 /// Days since 1970-01-01 (proleptic Gregorian), after Howard Hinnant's algorithm.
@@ -296,6 +310,11 @@ mod tests {
 
     #[test]
     fn dates_in_every_w3c_form_and_epoch_seconds() {
+        for t in ["2025-12-01T05:33:20Z", "1969-12-31T23:59:59Z", "2020-01-01", "1.5", "-2.5"] {
+            let ns = parse_date(t).unwrap();
+            assert_eq!(parse_date_secs(t), Some((ns / 1_000_000_000) as i64), "{t}");
+        }
+        assert_eq!(parse_date_secs("2025-13-01T05:33:20Z"), None);
         let day = parse_date("2020-01-01").unwrap();
         assert_eq!(day, 1_577_836_800 * 1_000_000_000);
         assert_eq!(parse_date("2020"), Some(day));
