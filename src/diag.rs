@@ -596,6 +596,33 @@ mod snippet_tests {
     }
 
     #[test]
+    fn lines_are_found_at_every_kind_of_line_end_and_past_the_last_one() {
+        let m = SourceMap::new("a\r\nbb\rccc\ndddd");
+        let lines: Vec<_> = (0..=6).map(|n| m.line(n)).collect();
+        assert_eq!(
+            lines,
+            [
+                None,
+                Some("a"),
+                Some("bb"),
+                Some("ccc"),
+                Some("dddd"),
+                None,
+                None
+            ]
+        );
+        // A trailing newline makes an empty last line, as editors count it.
+        assert_eq!(SourceMap::new("x\n").line(2), Some(""));
+        assert_eq!(SourceMap::new("").line(1), Some(""));
+        // A column past the end puts the caret just after the text; line 0 or a missing line
+        // gives no excerpt.
+        let out = SourceMap::new("abc").excerpt(1, 99, &|t| t.to_string());
+        assert!(out.contains("1 | abc\n  |    ^"), "{out}");
+        assert_eq!(SourceMap::new("abc").excerpt(0, 1, &|t| t.to_string()), "");
+        assert_eq!(SourceMap::new("abc").excerpt(5, 1, &|t| t.to_string()), "");
+    }
+
+    #[test]
     fn cr_only_line_ends_count_as_lines() {
         assert_eq!(SourceMap::new("a\rb\rc").line(2), Some("b"));
         assert_eq!(SourceMap::new("a\r\nb").line(2), Some("b"));
