@@ -25,8 +25,8 @@ REQUEST_COLUMNS = ("action", "resource", "principal", "context", "context_keys")
 #: The output columns, before the passthrough columns.
 OUTPUT_COLUMNS = ("decision", "statement", "rule", "missing", "error")
 
-# Per Python worker process: the compiled scenarios, by (JSON text, origin).
-_compiled: Dict[Tuple[str, Optional[str]], Scenario] = {}
+# Per Python worker process: the compiled scenarios, by (JSON text, origin, driver directory).
+_compiled: Dict[Tuple[str, Optional[str], Optional[str]], Scenario] = {}
 
 
 def _trace(event: str) -> None:
@@ -39,7 +39,7 @@ def _trace(event: str) -> None:
 
 
 def _scenario(text: str, origin: Optional[str], root: Optional[str] = None) -> Scenario:
-    key = (text, origin)
+    key = (text, origin, root)
     s = _compiled.get(key)
     if s is None:
         s = _scenario_from_source(text, origin, root)

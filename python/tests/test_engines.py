@@ -85,3 +85,28 @@ def test_a_ray_dataset_is_decided_on_actors(root):
     # Ray may reorder blocks: compare the decisions as multisets.
     got = decided({c: out.column(c).to_pylist() for c in OUT})
     assert sorted(zip(*[got[c] for c in OUT]), key=repr) == sorted(zip(*[want[c] for c in OUT]), key=repr)
+
+
+def test_a_worker_elsewhere_labels_absolute_references_as_the_driver_does(root, tmp_path):
+    from iamsim.ray import BatchEvaluator, _shipped
+
+    # The driver runs in tmp_path with a relative scenario path whose policy is named by an
+    # absolute path; the worker runs elsewhere. Both must label the statement the same way.
+    (tmp_path / "pol").mkdir()
+    admin = tmp_path / "pol" / "admin.json"
+    admin.write_text((root / "testdata/policies/admin.json").read_text())
+    (tmp_path / "s.json").write_text('{"identity_policies": [{"file": "%s"}]}' % admin)
+    elsewhere = tmp_path / "w"
+    elsewhere.mkdir()
+    t = pa.table({"action": ["s3:GetObject"]})
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        want = iamsim.Scenario.from_file("s.json").evaluate_batch(t).column("statement").to_pylist()
+        text, origin = _shipped("s.json")
+        os.chdir(elsewhere)
+        ev = BatchEvaluator(text, origin, (), str(tmp_path))
+    finally:
+        os.chdir(cwd)
+    assert want[0].startswith(str(admin)), want
+    assert ev(t).column("statement").to_pylist() == want

@@ -693,18 +693,19 @@ const NOTE_NAMES_SHOWN: usize = 5;
 /// (or for every member of a group) becomes one note naming the first few and counting all.
 /// Notes of other shapes are kept once each, in the order they were first made.
 fn aggregate_notes(notes: Vec<String>) -> Vec<String> {
-    // (what the note is about, its sentence with `{}` where the referrers go) -> referrers.
+    // (the sentence the referrers are appended to) -> referrers, in order, and a set of them
+    // (an account of 10,000 users stays linear).
     let mut groups: Vec<(String, Vec<String>)> = Vec::new();
     let mut index: rustc_hash::FxHashMap<String, usize> = Default::default();
+    let mut seen: rustc_hash::FxHashSet<(usize, String)> = Default::default();
     for n in notes {
         let (key, who) = note_shape(&n).unwrap_or_else(|| (n.clone(), String::new()));
         let i = *index.entry(key.clone()).or_insert_with(|| {
             groups.push((key, Vec::new()));
             groups.len() - 1
         });
-        let whos = &mut groups[i].1;
-        if !who.is_empty() && !whos.contains(&who) {
-            whos.push(who);
+        if !who.is_empty() && seen.insert((i, who.clone())) {
+            groups[i].1.push(who);
         }
     }
     groups
@@ -717,13 +718,13 @@ fn aggregate_notes(notes: Vec<String>) -> Vec<String> {
             if whos.len() > NOTE_NAMES_SHOWN {
                 names.push_str(&format!(" and {} more", whos.len() - NOTE_NAMES_SHOWN));
             }
-            key.replacen("{}", &names, 1)
+            key + &names
         })
         .collect()
 }
 
-/// A note that names a referrer in a known sentence: (the sentence with `{}` for the referrer,
-/// the referrer). IAM names hold no spaces, so a referrer is its first two words ("user bob").
+/// A note that names a referrer in a known sentence: (the sentence the referrers are appended
+/// to, the referrer). IAM names hold no spaces, so a referrer is its first two words ("user bob").
 fn note_shape(note: &str) -> Option<(String, String)> {
     let mut words = note.splitn(3, ' ');
     let (kind, name, rest) = (words.next()?, words.next()?, words.next()?);
@@ -733,11 +734,22 @@ fn note_shape(note: &str) -> Option<(String, String)> {
     let who = format!("{kind} {name}");
     if let Some(r) = rest.strip_prefix("references managed policy ") {
         let (arn, tail) = r.split_once(", which is not in the export's Policies list")?;
-        return Some((format!("managed policy {arn} is not in the export's Policies list{}; it is left out for {{}}", tail.trim_end_matches("; it is left out")), who));
+        return Some((
+            format!(
+                "managed policy {arn} is not in the export's Policies list{}; it is left out for ",
+                tail.trim_end_matches("; it is left out")
+            ),
+            who,
+        ));
     }
     if let Some(r) = rest.strip_prefix("is in group ") {
         let (g, _) = r.split_once(", which is not in the export's GroupDetailList")?;
-        return Some((format!("group {g} is not in the export's GroupDetailList; its policies are left out for {{}}"), who));
+        return Some((
+            format!(
+                "group {g} is not in the export's GroupDetailList; its policies are left out for "
+            ),
+            who,
+        ));
     }
     if rest
         .ends_with("is not in the credential report; assumed to have a password and an active key")
@@ -964,4 +976,36 @@ fn role_finding(
         statement: Some(trust_stmt),
         fix: "add \"Bool\": {\"aws:MultiFactorAuthPresent\": \"true\"} to the trust policy's Allow for human principals (BoolIfExists would let long-term keys through)".into(),
     }))
+}
+
+#[cfg(test)]
+mod note_tests {
+    use super::*;
+
+    #[test]
+    fn folded_notes_keep_braces_in_names_and_count_each_referrer_once() {
+        let arn = "arn:aws:iam::111122223333:policy/{}/p";
+        let note = |who: &str| {
+            format!("{who} references managed policy {arn}, which is not in the export's Policies list (export with --filter LocalManagedPolicy AWSManagedPolicy to include it); it is left out")
+        };
+        let notes = vec![
+            note("user a"),
+            note("user b"),
+            note("user a"),
+            "other".into(),
+        ];
+        let out = aggregate_notes(notes);
+        assert_eq!(out.len(), 2, "{out:?}");
+        assert!(
+            out[0].contains(&format!("managed policy {arn} is not")),
+            "{}",
+            out[0]
+        );
+        assert!(
+            out[0].ends_with("left out for user a, user b"),
+            "{}",
+            out[0]
+        );
+        assert_eq!(out[1], "other");
+    }
 }

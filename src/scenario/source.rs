@@ -38,6 +38,26 @@ fn json_limits(o: &ParseOptions) -> json::Limits {
     }
 }
 
+/// `path` relative to the directory `base` (both absolute): `base/a/b` is `a/b`, a sibling
+/// `base/../c` is `../c`; a relative `path` is returned as it is.
+fn relative_to(path: &Path, base: &Path) -> PathBuf {
+    use std::path::Component;
+    if !path.is_absolute() || !base.is_absolute() {
+        return path.to_path_buf();
+    }
+    let (p, b): (Vec<Component>, Vec<Component>) =
+        (path.components().collect(), base.components().collect());
+    let common = p.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let mut out = PathBuf::new();
+    for _ in common..b.len() {
+        out.push("..");
+    }
+    for c in &p[common..] {
+        out.push(c.as_os_str());
+    }
+    out
+}
+
 fn rejected(ds: &[Diagnostic]) -> InputError {
     InputError::from_diag(first_error(ds))
 }
@@ -57,16 +77,21 @@ impl PolicyLoader {
     /// Loads one policy file (a file named by the user, or a checked reference). At most
     /// `max_policy_bytes` are read.
     pub fn load_file(&mut self, path: &Path, kind: PolicyKind) -> Result<Policy, InputError> {
+        self.load_file_as(path, &path.display().to_string(), kind)
+    }
+
+    /// [`Self::load_file`], naming the file `shown` in labels and messages.
+    fn load_file_as(
+        &mut self,
+        path: &Path,
+        shown: &str,
+        kind: PolicyKind,
+    ) -> Result<Policy, InputError> {
         let key = (path.to_path_buf(), kind as u8);
         if let Some(p) = self.cache.get(&key) {
             return Ok(p.clone());
         }
-        let shown = match &self.shown_relative_to {
-            Some(base) => path.strip_prefix(base).unwrap_or(path),
-            None => path,
-        }
-        .display()
-        .to_string();
+        let shown = shown.to_string();
         let text = crate::io::read_text(path, self.options.limits.max_bytes as u64)?;
         let j = json::parse_with(&text, json_limits(&self.options))
             .map_err(|e| super::json_error(&text, &shown, e))?;
@@ -106,7 +131,13 @@ impl PolicyLoader {
                 let path =
                     self.roots
                         .resolve(file, target.pos, &format!("{name}.file"), base_dir, rel)?;
-                self.load_file(&path, kind)
+                // A relative reference read from the driver's directory is named as the driver
+                // names it (relative to that directory); an absolute one keeps its own text.
+                let shown = match &self.shown_relative_to {
+                    Some(root) if Path::new(rel).is_relative() => relative_to(&path, root),
+                    _ => path.clone(),
+                };
+                self.load_file_as(&path, &shown.display().to_string(), kind)
             }
             JsonKind::Object(_) => {
                 let (p, w) =
@@ -140,5 +171,28 @@ impl PolicyLoader {
                 ),
             )),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::relative_to;
+    use std::path::{Path, PathBuf};
+
+    #[test]
+    fn paths_are_named_relative_to_the_driver_directory() {
+        let base = Path::new("/home/u/proj");
+        assert_eq!(
+            relative_to(Path::new("/home/u/proj/pol/p.json"), base),
+            PathBuf::from("pol/p.json")
+        );
+        assert_eq!(
+            relative_to(Path::new("/home/u/other/p.json"), base),
+            PathBuf::from("../other/p.json")
+        );
+        assert_eq!(
+            relative_to(Path::new("rel/p.json"), base),
+            PathBuf::from("rel/p.json")
+        );
     }
 }
