@@ -1114,6 +1114,26 @@ impl<'a> Cursor<'a> {
         }
     }
 
+    /// After an item of an object or array: whitespace, then `,` (another item follows:
+    /// `Some(true)`, whitespace skipped) or `close` (consumed: `Some(false)`); anything else is
+    /// not JSON (`None`).
+    #[inline]
+    fn next_item(&mut self, close: u8) -> Option<bool> {
+        self.ws();
+        match self.peek()? {
+            b',' => {
+                self.i += 1;
+                self.ws();
+                Some(true)
+            }
+            c if c == close => {
+                self.i += 1;
+                Some(false)
+            }
+            _ => None,
+        }
+    }
+
     /// A string; returns the range of its contents (in the line, or in `dec` when it had
     /// escapes).
     #[inline]
@@ -1173,16 +1193,10 @@ impl<'a> Cursor<'a> {
                     return Some((from as u32 | DECODED, to as u32 | DECODED));
                 }
                 b'\\' => {
-                    let c = match *b.get(j + 1)? {
-                        b'"' => '"',
-                        b'\\' => '\\',
-                        b'/' => '/',
-                        b'b' => '\u{8}',
-                        b'f' => '\u{c}',
-                        b'n' => '\n',
-                        b'r' => '\r',
-                        b't' => '\t',
-                        b'u' => {
+                    let e = *b.get(j + 1)?;
+                    let c = match crate::json::simple_escape(e) {
+                        Some(c) => c,
+                        None if e == b'u' => {
                             let hi = hex4(b.get(j + 2..j + 6)?)?;
                             j += 4;
                             if (0xD800..0xDC00).contains(&hi) {
@@ -1200,7 +1214,7 @@ impl<'a> Cursor<'a> {
                                 char::from_u32(hi)?
                             }
                         }
-                        _ => return None,
+                        None => return None,
                     };
                     j += 2;
                     self.dec.push(c);
@@ -1319,18 +1333,9 @@ impl<'a> Cursor<'a> {
                     self.eat(b':')?;
                     self.ws();
                     self.skip_value(depth + 1)?;
-                    self.ws();
-                    match self.peek()? {
-                        b',' => {
-                            self.i += 1;
-                            self.ws();
-                        }
-                        b'}' => {
-                            self.i += 1;
-                            self.names.truncate(from);
-                            return Some(());
-                        }
-                        _ => return None,
+                    if !self.next_item(b'}')? {
+                        self.names.truncate(from);
+                        return Some(());
                     }
                 }
             }
@@ -1345,17 +1350,8 @@ impl<'a> Cursor<'a> {
                 }
                 loop {
                     self.skip_value(depth + 1)?;
-                    self.ws();
-                    match self.peek()? {
-                        b',' => {
-                            self.i += 1;
-                            self.ws();
-                        }
-                        b']' => {
-                            self.i += 1;
-                            return Some(());
-                        }
-                        _ => return None,
+                    if !self.next_item(b']')? {
+                        return Some(());
                     }
                 }
             }
@@ -1393,7 +1389,7 @@ fn scan(
     c.ws();
     c.eat(b'{')?;
     c.ws();
-    if c.peek()? != b'}' {
+    if c.eat(b'}').is_none() {
         loop {
             let k = c.string()?;
             if k.0 & DECODED != 0 {
@@ -1431,18 +1427,11 @@ fn scan(
                 }
                 _ => return None,
             }
-            c.ws();
-            match c.peek()? {
-                b',' => {
-                    c.i += 1;
-                    c.ws();
-                }
-                b'}' => break,
-                _ => return None,
+            if !c.next_item(b'}')? {
+                break;
             }
         }
     }
-    c.i += 1; // the closing brace
     c.ws();
     (c.i == line.len()).then_some(())
 }
@@ -1474,17 +1463,8 @@ fn context_keys(
                 if c.eat(b']').is_none() {
                     loop {
                         items.push(c.scalar()?);
-                        c.ws();
-                        match c.peek()? {
-                            b',' => {
-                                c.i += 1;
-                                c.ws();
-                            }
-                            b']' => {
-                                c.i += 1;
-                                break;
-                            }
-                            _ => return None,
+                        if !c.next_item(b']')? {
+                            break;
                         }
                     }
                 }
@@ -1496,17 +1476,8 @@ fn context_keys(
             }
         };
         entries.push(KeyEntry { key, value });
-        c.ws();
-        match c.peek()? {
-            b',' => {
-                c.i += 1;
-                c.ws();
-            }
-            b'}' => {
-                c.i += 1;
-                return Some(());
-            }
-            _ => return None,
+        if !c.next_item(b'}')? {
+            return Some(());
         }
     }
 }

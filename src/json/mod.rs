@@ -240,6 +240,24 @@ pub fn first_contact_hint(text: &str, at: usize) -> Option<&'static str> {
     None
 }
 
+/// The character of a one-letter JSON escape (`\\n` → newline, ...): the table both JSON
+/// readers share (this one, with positions, and the batch scanner); `None` for `u` and for
+/// anything that is not an escape.
+#[inline]
+pub(crate) fn simple_escape(e: u8) -> Option<char> {
+    Some(match e {
+        b'"' => '"',
+        b'\\' => '\\',
+        b'/' => '/',
+        b'b' => '\u{8}',
+        b'f' => '\u{c}',
+        b'n' => '\n',
+        b'r' => '\r',
+        b't' => '\t',
+        _ => return None,
+    })
+}
+
 /// The byte offset of 1-based `line`/`column` (in characters) in `text`: where a diagnostic
 /// points, for [`first_contact_hint`].
 pub fn offset_of(text: &str, line: u32, column: u32) -> usize {
@@ -447,16 +465,9 @@ impl Reader<'_> {
                     let Some(e) = self.peek() else {
                         return Err(self.err("unterminated escape sequence"));
                     };
-                    let c = match e {
-                        b'"' => '"',
-                        b'\\' => '\\',
-                        b'/' => '/',
-                        b'b' => '\u{8}',
-                        b'f' => '\u{c}',
-                        b'n' => '\n',
-                        b'r' => '\r',
-                        b't' => '\t',
-                        b'u' => {
+                    let c = match simple_escape(e) {
+                        Some(c) => c,
+                        None if e == b'u' => {
                             self.bump();
                             let hi = self.hex4()?;
                             let c = if (0xD800..0xDC00).contains(&hi) {
@@ -481,7 +492,7 @@ impl Reader<'_> {
                             }
                             continue;
                         }
-                        _ => {
+                        None => {
                             return Err(self.err(format!(
                                 "invalid escape sequence '\\{}'",
                                 self.describe_here().trim_matches('\'')
