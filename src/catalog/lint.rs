@@ -59,7 +59,7 @@ pub fn lint_document_with(
     };
     for d in diags
         .iter_mut()
-        .filter(|d| d.code == "json-syntax-error" && d.help.is_none())
+        .filter(|d| d.code == Code::JsonSyntaxError && d.help.is_none())
     {
         let offset = crate::json::offset_of(text, d.line, d.column);
         d.help = crate::json::first_contact_hint(text, offset).map(str::to_string);
