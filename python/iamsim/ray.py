@@ -14,17 +14,9 @@ from typing import Any, Dict, Optional, Sequence, Tuple, Union
 
 from . import Scenario
 from ._iamsim import _scenario_from_source
+from ._ship import shipped as _shipped
 
 __all__ = ["evaluate", "BatchEvaluator"]
-
-
-def _shipped(scenario: Union[Scenario, str, "os.PathLike[str]", Dict[str, Any]]):
-    """The scenario as (JSON text, origin): what an actor compiles."""
-    if isinstance(scenario, dict):
-        scenario = Scenario.from_dict(scenario)
-    elif not isinstance(scenario, Scenario):
-        scenario = Scenario.from_file(os.fspath(scenario))
-    return scenario.to_json(), scenario.origin
 
 
 class BatchEvaluator:

@@ -17,6 +17,7 @@ from typing import Any, Dict, Iterable, Iterator, Optional, Sequence, Tuple, Uni
 
 from . import Scenario
 from ._iamsim import _scenario_from_source
+from ._ship import shipped
 
 __all__ = ["evaluate", "output_schema", "REQUEST_COLUMNS", "OUTPUT_COLUMNS"]
 
@@ -69,11 +70,7 @@ def evaluate(
     columns: the decisions of ``iamsim batch``, row for row.
 
     ``scenario`` is a :class:`iamsim.Scenario`, a scenario file or a scenario dict."""
-    if isinstance(scenario, dict):
-        scenario = Scenario.from_dict(scenario)
-    elif not isinstance(scenario, Scenario):
-        scenario = Scenario.from_file(os.fspath(scenario))
-    text, origin = scenario.to_json(), scenario.origin
+    text, origin = shipped(scenario)
     # The origin stays as given (statement labels are named after it, as in `iamsim batch`);
     # a worker whose working directory differs finds the file under the driver's.
     driver_cwd = os.getcwd()
